@@ -1,0 +1,55 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "Membrane",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "membrane", targets: ["MembraneCLI"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // C libraries from Debian, wrapped as system libraries.
+        .systemLibrary(name: "CBLAS", path: "Sources/System/CBLAS", pkgConfig: "openblas",
+                       providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CMPI", path: "Sources/System/CMPI", pkgConfig: "ompi-c",
+                       providers: [.apt(["libopenmpi-dev"])]),
+        .systemLibrary(name: "CZMQ", path: "Sources/System/CZMQ", pkgConfig: "libzmq",
+                       providers: [.apt(["libzmq3-dev"])]),
+        .systemLibrary(name: "CPNG", path: "Sources/System/CPNG", pkgConfig: "libpng",
+                       providers: [.apt(["libpng-dev"])]),
+        // Small C shims for what Swift cannot import (macros, setjmp).
+        .target(name: "CMPIShim", dependencies: ["CMPI"], path: "Sources/System/CMPIShim"),
+        .target(name: "CPNGShim", dependencies: ["CPNG"], path: "Sources/System/CPNGShim"),
+
+        // Raw float kernels over pointers: BLAS calls, im2col, norms, softmax, attention.
+        .target(name: "Kernels", dependencies: ["CBLAS"],
+                swiftSettings: [.unsafeFlags(["-Ounchecked"])]),
+        // Tensors with reverse-mode autodiff, built on Kernels. No model code.
+        .target(name: "TensorEngine", dependencies: ["Kernels"]),
+        // Thin Swift wrappers over the C libraries.
+        .target(name: "Distributed", dependencies: ["CMPI", "CMPIShim"]),
+        .target(name: "ControlSocket", dependencies: ["CZMQ"]),
+        .target(name: "Images", dependencies: ["CPNGShim"]),
+        // Model files: safetensors reading/writing and the CLIP BPE tokenizer.
+        .target(name: "SafeTensors"),
+        .target(name: "Tokenizer"),
+
+        .executableTarget(name: "MembraneCLI", dependencies: [
+            "TensorEngine", "Kernels", "Distributed", "ControlSocket", "Images",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        // Benchmarks: run by `make bench`, never by `make test`.
+        .executableTarget(name: "MembraneBench", dependencies: ["TensorEngine", "Kernels"]),
+
+        .testTarget(name: "KernelsTests", dependencies: ["Kernels"]),
+        .testTarget(name: "TensorEngineTests", dependencies: ["TensorEngine", "Kernels"]),
+        .testTarget(name: "DistributedTests", dependencies: ["Distributed"]),
+        .testTarget(name: "ControlSocketTests", dependencies: ["ControlSocket"]),
+        .testTarget(name: "ImagesTests", dependencies: ["Images"]),
+        .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors"]),
+        .testTarget(name: "TokenizerTests", dependencies: ["Tokenizer"]),
+    ]
+)

@@ -1,0 +1,2 @@
+#include <cblas.h>
+/* OpenBLAS extensions (declared in openblas' cblas.h): thread count and build config. */

@@ -1,0 +1,1 @@
+int membrane_mpi_placeholder(void);

@@ -1,0 +1,1 @@
+int membrane_png_placeholder(void);

@@ -1,0 +1,81 @@
+import Foundation
+
+/// A float32 buffer owned by tensors. Buffers come from and return to ``BufferPool``.
+public final class Storage: @unchecked Sendable {
+    /// Start of the buffer (64-byte aligned).
+    public let pointer: UnsafeMutablePointer<Float>
+    /// Number of floats the buffer holds.
+    public let capacity: Int
+
+    /// A buffer of `capacity` floats with unspecified contents.
+    public init(capacity: Int) {
+        self.capacity = capacity
+        self.pointer = BufferPool.shared.take(capacity)
+    }
+
+    /// A buffer of `capacity` floats set to zero.
+    public convenience init(zeros capacity: Int) {
+        self.init(capacity: capacity)
+        pointer.update(repeating: 0, count: capacity)
+    }
+
+    deinit { BufferPool.shared.give(pointer, capacity) }
+}
+
+/// Reuses float buffers by exact size, so repeated forward and backward passes through the same
+/// network find their buffers again instead of going through malloc and page faults.
+///
+/// Thread-safe. Holds at most ``limitBytes`` of idle buffers; past that, buffers are freed.
+public final class BufferPool: @unchecked Sendable {
+    /// The process-wide pool.
+    public static let shared = BufferPool()
+
+    private var free: [Int: [UnsafeMutablePointer<Float>]] = [:]
+    private var idleBytes = 0
+    private let lock = NSLock()
+    /// Upper bound on idle bytes kept for reuse.
+    public var limitBytes = 4 << 30
+    /// Buffers handed out that were reused rather than allocated (for tests and benchmarks).
+    public private(set) var reuseCount = 0
+
+    func take(_ count: Int) -> UnsafeMutablePointer<Float> {
+        let n = max(count, 1)
+        lock.lock()
+        if var list = free[n], let p = list.popLast() {
+            free[n] = list
+            idleBytes -= n * 4
+            reuseCount += 1
+            lock.unlock()
+            return p
+        }
+        lock.unlock()
+        var raw: UnsafeMutableRawPointer?
+        guard posix_memalign(&raw, 64, n * MemoryLayout<Float>.stride) == 0, let raw else {
+            fatalError("out of memory allocating \(n * 4) bytes")
+        }
+        return raw.bindMemory(to: Float.self, capacity: n)
+    }
+
+    func give(_ p: UnsafeMutablePointer<Float>, _ count: Int) {
+        let n = max(count, 1)
+        lock.lock()
+        if idleBytes + n * 4 <= limitBytes {
+            free[n, default: []].append(p)
+            idleBytes += n * 4
+            lock.unlock()
+        } else {
+            lock.unlock()
+            Foundation.free(p)
+        }
+    }
+
+    /// Frees every idle buffer.
+    public func drain() {
+        lock.lock()
+        let lists = free
+        free = [:]
+        idleBytes = 0
+        lock.unlock()
+        for list in lists.values { for p in list { Foundation.free(p) } }
+    }
+}
