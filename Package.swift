@@ -36,6 +36,8 @@ let package = Package(
         // Model files: safetensors reading/writing and the CLIP BPE tokenizer.
         .target(name: "SafeTensors"),
         .target(name: "Tokenizer"),
+        // Stable Diffusion v1.x from diffusers folders: CLIP, UNet, VAE, schedulers, pipeline.
+        .target(name: "StableDiffusion", dependencies: ["TensorEngine", "SafeTensors", "Tokenizer"]),
 
         .executableTarget(name: "MembraneCLI", dependencies: [
             "TensorEngine", "Kernels", "Distributed", "ControlSocket", "Images",
@@ -51,5 +53,6 @@ let package = Package(
         .testTarget(name: "ImagesTests", dependencies: ["Images"]),
         .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors"]),
         .testTarget(name: "TokenizerTests", dependencies: ["Tokenizer"]),
+        .testTarget(name: "StableDiffusionTests", dependencies: ["StableDiffusion", "SafeTensors"]),
     ]
 )

@@ -1,0 +1,66 @@
+import Foundation
+import SafeTensors
+import TensorEngine
+import Tokenizer
+
+/// A ``TensorSource`` over a safetensors checkpoint (one file or shards with an index).
+public final class CheckpointSource: TensorSource {
+    let checkpoint: SafeTensorsCheckpoint
+    public let fileDescription: String
+
+    /// Opens `<directory>/<name>.safetensors` or its sharded `.index.json`.
+    public init(directory: URL, weightsName: String) throws {
+        checkpoint = try SafeTensorsCheckpoint(directory: directory, weightsName: weightsName)
+        fileDescription = directory.appendingPathComponent(weightsName + ".safetensors").path
+    }
+
+    public func shape(of name: String) -> [Int]? { checkpoint.shape(of: name) }
+    public func floats(_ name: String) throws -> [Float] { try checkpoint.floats(name) }
+    /// Number of scalar parameters in the checkpoint.
+    public var parameterCount: Int { checkpoint.names.reduce(0) { $0 + (checkpoint.shape(of: $1)?.reduce(1, *) ?? 0) } }
+    /// The files the checkpoint reads.
+    public var files: [URL] { checkpoint.files }
+}
+
+/// A Stable Diffusion v1.x model read from a diffusers folder (`unet/`, `text_encoder/`, `vae/`,
+/// `tokenizer/`, `scheduler/`). Every size comes from the folder's config files.
+public struct StableDiffusionModel {
+    public let directory: URL
+    public let tokenizer: CLIPTokenizer
+    public let textEncoder: CLIPTextModel
+    public let unet: UNet
+    public let vae: AutoencoderKL
+    public let scheduler: SchedulerConfig
+    /// Parameter counts by component, for `membrane inspect`.
+    public let parameterCounts: [String: Int]
+    /// A fingerprint of the UNet weights file (size and sampled content), for membrane metadata.
+    public let unetFingerprint: String
+
+    /// Loads every component; errors name the file and the problem.
+    public init(directory: URL, loadVAEEncoder: Bool = false) throws {
+        self.directory = directory
+        func sub(_ name: String) -> URL { directory.appendingPathComponent(name) }
+        guard FileManager.default.fileExists(atPath: directory.path) else { throw ModelError.missingFile(directory.path) }
+        tokenizer = try CLIPTokenizer(directory: sub("tokenizer"))
+        let textConfig = try CLIPTextConfig.load(sub("text_encoder/config.json"))
+        let textSource = try CheckpointSource(directory: sub("text_encoder"), weightsName: "model")
+        textEncoder = try CLIPTextModel(config: textConfig, weights: Weights(textSource))
+        let unetConfig = try UNetConfig.load(sub("unet/config.json"))
+        let unetSource = try CheckpointSource(directory: sub("unet"), weightsName: "diffusion_pytorch_model")
+        unet = try UNet(config: unetConfig, weights: Weights(unetSource))
+        let vaeConfig = try VAEConfig.load(sub("vae/config.json"))
+        let vaeSource = try CheckpointSource(directory: sub("vae"), weightsName: "diffusion_pytorch_model")
+        vae = try AutoencoderKL(config: vaeConfig, weights: Weights(vaeSource), loadEncoder: loadVAEEncoder)
+        scheduler = try SchedulerConfig.load(sub("scheduler/scheduler_config.json"))
+        parameterCounts = ["unet": unetSource.parameterCount, "text_encoder": textSource.parameterCount, "vae": vaeSource.parameterCount]
+        unetFingerprint = try contentFingerprint(of: unetSource.files)
+    }
+
+    /// Text embeddings [B, T, D] for prompts.
+    public func encode(prompts: [String]) -> Tensor {
+        textEncoder(prompts.map { tokenizer.encode($0) })
+    }
+
+    /// Latent size for an image size (divisible by the VAE and UNet factors).
+    public var vaeScale: Int { vae.config.downscale }
+}

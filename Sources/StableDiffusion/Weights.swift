@@ -1,0 +1,57 @@
+import Foundation
+import TensorEngine
+
+/// Where tensors are read from: a checkpoint file (or shards) of float weights by name.
+public protocol TensorSource: AnyObject {
+    /// The file (or index) shown in errors.
+    var fileDescription: String { get }
+    /// The shape of tensor `name`, nil when absent.
+    func shape(of name: String) -> [Int]?
+    /// The elements of tensor `name` widened to float32.
+    func floats(_ name: String) throws -> [Float]
+}
+
+/// A position in a model's module tree ("down_blocks.0.attentions.1"), from which a layer reads
+/// its weights. Layers are built by walking this tree, so every weight name is derived from where
+/// the layer sits, never from a table of names.
+public struct Weights {
+    let source: TensorSource
+    /// Dotted module path, empty at the root.
+    public let path: String
+
+    /// The root of `source`, optionally below a prefix (e.g. "text_model").
+    public init(_ source: TensorSource, prefix: String = "") {
+        self.source = source
+        self.path = prefix
+    }
+
+    /// The child module `name`.
+    public subscript(_ name: String) -> Weights { Weights(source, prefix: path.isEmpty ? name : "\(path).\(name)") }
+    /// The child module at index `i` of a module list.
+    public subscript(_ i: Int) -> Weights { self[String(i)] }
+
+    /// The full tensor name of parameter `name` here.
+    public func name(_ name: String) -> String { path.isEmpty ? name : "\(path).\(name)" }
+
+    /// Whether parameter `name` exists here.
+    public func has(_ name: String) -> Bool { source.shape(of: self.name(name)) != nil }
+
+    /// Reads parameter `name`, checking it has `shape`. A shape with the same element count but
+    /// other axes (a 1x1 conv stored as a linear, say) is accepted and reshaped when `reshape` is set.
+    public func tensor(_ name: String, shape: [Int], reshape: Bool = false) throws -> Tensor {
+        let full = self.name(name)
+        guard let found = source.shape(of: full) else {
+            throw ModelError.missingTensor(file: source.fileDescription, name: full)
+        }
+        let sameCount = found.reduce(1, *) == shape.reduce(1, *)
+        guard found == shape || (reshape && sameCount) else {
+            throw ModelError.wrongShape(file: source.fileDescription, name: full, expected: shape, found: found)
+        }
+        return Tensor(shape: shape, values: try source.floats(full))
+    }
+
+    /// Reads parameter `name` if present.
+    public func optionalTensor(_ name: String, shape: [Int]) throws -> Tensor? {
+        has(name) ? try tensor(name, shape: shape) : nil
+    }
+}
