@@ -14,6 +14,11 @@ public struct GenerationRequest: Sendable {
     public var height: Int?
     /// Images denoised together in one UNet batch (twice as many rows with guidance).
     public var batchSize: Int = 8
+    /// The sampler.
+    public var sampler: Sampler = .ddim
+
+    /// Samplers `generate` offers.
+    public enum Sampler: String, Sendable, CaseIterable { case ddim, eulerAncestral = "euler-a" }
 
     public init(prompts: [String]) { self.prompts = prompts }
 }
@@ -75,19 +80,32 @@ extension StableDiffusionModel {
         let rowPrompts = guided ? Array(repeating: request.negative, count: b) + prompts : prompts
         let context = encode(prompts: rowPrompts)
         let rowAdapter = adapter?(rowPrompts)
-        var scheduler = DDIMScheduler(config: self.scheduler)
-        scheduler.setTimesteps(request.steps)
         var x = Tensor.concat(noise.map { $0.reshaped([1] + $0.shape) }, axis: 0)
-        for (i, t) in scheduler.timesteps.enumerated() {
-            let input = guided ? Tensor.concat([x, x], axis: 0) : x
-            let out = unet(input, timesteps: Array(repeating: Float(t), count: input.shape[0]), context: context, adapter: rowAdapter)
-            var eps = out
-            if guided {
-                let uncond = out.slice(axis: 0, range: 0..<b), cond = out.slice(axis: 0, range: b..<(2 * b))
-                eps = uncond + (cond - uncond) * request.guidance
+        func guidedOutput(_ input: Tensor, _ t: Float) -> Tensor {
+            let rows = guided ? Tensor.concat([input, input], axis: 0) : input
+            let out = unet(rows, timesteps: Array(repeating: t, count: rows.shape[0]), context: context, adapter: rowAdapter)
+            guard guided else { return out }
+            let uncond = out.slice(axis: 0, range: 0..<b), cond = out.slice(axis: 0, range: b..<(2 * b))
+            return uncond + (cond - uncond) * request.guidance
+        }
+        switch request.sampler {
+        case .ddim:
+            var scheduler = DDIMScheduler(config: self.scheduler)
+            scheduler.setTimesteps(request.steps)
+            for (i, t) in scheduler.timesteps.enumerated() {
+                x = scheduler.step(guidedOutput(x, Float(t)), timestep: t, sample: x)
+                onStep(i)
             }
-            x = scheduler.step(eps, timestep: t, sample: x)
-            onStep(i)
+        case .eulerAncestral:
+            var scheduler = EulerAncestralScheduler(config: self.scheduler)
+            scheduler.setTimesteps(request.steps)
+            var rng = RandomSource(seed: request.seed ^ 0x5EED_A5CE_57A1)
+            x = x * Float(scheduler.initNoiseSigma)
+            for (i, t) in scheduler.timesteps.enumerated() {
+                let eps = guidedOutput(scheduler.scaleModelInput(x, step: i), Float(t))
+                x = scheduler.step(eps, step: i, sample: x, rng: &rng)
+                onStep(i)
+            }
         }
         return x
     }
