@@ -9,6 +9,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "5.0.0"),
     ],
     targets: [
         // C libraries from Debian, wrapped as system libraries.
@@ -38,6 +39,8 @@ let package = Package(
         .target(name: "Tokenizer"),
         // Stable Diffusion v1.x from diffusers folders: CLIP, UNet, VAE, schedulers, pipeline.
         .target(name: "StableDiffusion", dependencies: ["TensorEngine", "SafeTensors", "Tokenizer"]),
+        // Membranes: the adapter, its file format, Facilitated Transport and training.
+        .target(name: "Membranes", dependencies: ["StableDiffusion", "TensorEngine", "SafeTensors", "Yams"]),
 
         .executableTarget(name: "MembraneCLI", dependencies: [
             "TensorEngine", "Kernels", "Distributed", "ControlSocket", "Images",
@@ -54,5 +57,6 @@ let package = Package(
         .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors"]),
         .testTarget(name: "TokenizerTests", dependencies: ["Tokenizer"]),
         .testTarget(name: "StableDiffusionTests", dependencies: ["StableDiffusion", "SafeTensors"]),
+        .testTarget(name: "MembranesTests", dependencies: ["Membranes", "StableDiffusion", "SafeTensors"]),
     ]
 )

@@ -14,12 +14,14 @@ public final class CheckpointSource: TensorSource {
         fileDescription = directory.appendingPathComponent(weightsName + ".safetensors").path
     }
 
-    public func shape(of name: String) -> [Int]? { checkpoint.shape(of: name) }
+    public func shape(of name: String) -> [Int]? {
+        checkpoint.contains(name) ? (try? checkpoint.info(name))?.shape : nil
+    }
     public func floats(_ name: String) throws -> [Float] { try checkpoint.floats(name) }
     /// Number of scalar parameters in the checkpoint.
-    public var parameterCount: Int { checkpoint.names.reduce(0) { $0 + (checkpoint.shape(of: $1)?.reduce(1, *) ?? 0) } }
+    public var parameterCount: Int { checkpoint.names.reduce(0) { $0 + (shape(of: $1)?.reduce(1, *) ?? 0) } }
     /// The files the checkpoint reads.
-    public var files: [URL] { checkpoint.files }
+    public var files: [URL] { checkpoint.files.map(\.url) }
 }
 
 /// A Stable Diffusion v1.x model read from a diffusers folder (`unet/`, `text_encoder/`, `vae/`,

@@ -1,0 +1,100 @@
+import Foundation
+import SafeTensors
+import StableDiffusion
+import TensorEngine
+
+/// Why a membrane file cannot be used.
+public struct MembraneFileError: Error, CustomStringConvertible, Equatable {
+    public let path: String
+    public let problem: String
+    public var description: String { "\(path): \(problem)" }
+}
+
+extension Membrane {
+    /// Version of our own metadata keys.
+    public static let formatVersion = "1"
+
+    /// The kohya-style key prefix of a UNet module path: "lora_unet_" + path with '.' -> '_'.
+    /// Keys are only ever built forward from paths; they are never parsed back.
+    public static func key(for path: String) -> String {
+        "lora_unet_" + path.replacingOccurrences(of: ".", with: "_")
+    }
+
+    /// Writes the membrane as safetensors (reference and LoRA-loader compatible) atomically:
+    /// a temporary file in the same folder, fsync, rename, fsync of the folder.
+    public func write(to url: URL) throws {
+        var meta = info
+        meta["prompts"] = targets.joined(separator: ",")
+        meta["rank"] = String(rank)
+        meta["alpha"] = String(format: "%.1f", alpha)
+        meta["membrane.format_version"] = Membrane.formatVersion
+        meta["membrane.targets"] = String(data: try JSONEncoder().encode(targets), encoding: .utf8)
+        var writer = SafeTensorsWriter(metadata: meta)
+        for (path, layer) in layers {
+            let key = Membrane.key(for: path)
+            try writer.add(key + ".lora_down.weight", floats: layer.down.scalars, shape: layer.down.shape)
+            try writer.add(key + ".lora_up.weight", floats: layer.up.scalars, shape: layer.up.shape)
+            try writer.add(key + ".alpha", floats: [alpha], shape: [])
+        }
+        try writer.write(to: url)
+    }
+
+    /// Reads a membrane for a UNet with these sites (`unet.adapterSites`). Keys that match no
+    /// layer, or weights whose shapes differ from the layer's, mean the file was made for another
+    /// architecture and are refused.
+    public static func read(from url: URL, sites: [AdapterSite]) throws -> Membrane {
+        let file: SafeTensorsFile
+        do { file = try SafeTensorsFile(url: url) } catch { throw MembraneFileError(path: url.path, problem: "\(error)") }
+        func fail(_ p: String) -> MembraneFileError { MembraneFileError(path: url.path, problem: p) }
+        var layers: [String: MembraneLayer] = [:]
+        var used = Set<String>()
+        var alpha: Float?
+        var rank: Int?
+        for site in sites {
+            let key = key(for: site.path)
+            let downName = key + ".lora_down.weight", upName = key + ".lora_up.weight", alphaName = key + ".alpha"
+            guard file.contains(downName) || file.contains(upName) else { continue }
+            guard file.contains(downName), file.contains(upName) else {
+                throw fail("layer \(key) has only one of lora_down and lora_up")
+            }
+            let dInfo = try file.info(downName), uInfo = try file.info(upName)
+            let r = dInfo.shape.first ?? 0
+            let (downShape, upShape): ([Int], [Int])
+            switch site.layer {
+            case .linear(let nIn, let nOut): (downShape, upShape) = ([r, nIn], [nOut, r])
+            case .conv(let nIn, let nOut, let k, _, _): (downShape, upShape) = ([r, nIn, k, k], [nOut, r, 1, 1])
+            }
+            guard r > 0, dInfo.shape == downShape, uInfo.shape == upShape else {
+                throw fail("layer \(key) has shapes \(dInfo.shape) and \(uInfo.shape), this UNet needs \(downShape) and \(upShape) (a membrane for another architecture?)")
+            }
+            if let rank, rank != r { throw fail("layers have different ranks (\(rank) and \(r))") }
+            rank = r
+            if file.contains(alphaName) {
+                let a = try file.floats(alphaName)
+                guard a.count == 1 else { throw fail("\(alphaName) is not a scalar") }
+                alpha = a[0]
+                used.insert(alphaName)
+            }
+            layers[site.path] = MembraneLayer(site: site, down: Tensor(shape: downShape, values: try file.floats(downName)),
+                                              up: Tensor(shape: upShape, values: try file.floats(upName)))
+            used.insert(downName)
+            used.insert(upName)
+        }
+        let stray = file.names.filter { !used.contains($0) }
+        if let first = stray.first {
+            throw fail("\(stray.count) tensors match no layer of this UNet, e.g. '\(first)' (a membrane for another architecture?)")
+        }
+        guard !layers.isEmpty else { throw fail("no membrane layers found") }
+        let meta = file.metadata
+        var targets: [String] = []
+        if let json = meta["membrane.targets"], let data = json.data(using: .utf8), let t = try? JSONDecoder().decode([String].self, from: data) {
+            targets = t
+        } else if let p = meta["prompts"] {
+            targets = p.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        }
+        if alpha == nil, let a = meta["alpha"].flatMap(Float.init) { alpha = a }
+        var own = meta
+        for k in ["prompts", "rank", "alpha", "membrane.targets"] { own[k] = nil }
+        return Membrane(targets: targets, layers: layers, alpha: alpha ?? Float(rank ?? 1), info: own)
+    }
+}

@@ -1,0 +1,206 @@
+import Foundation
+import StableDiffusion
+import TensorEngine
+
+/// Loss parts of one iteration (means over its trajectories).
+public struct LossParts: Sendable, Equatable {
+    /// MSE between the membrane's target prediction and the erase target.
+    public var erase: Float = 0
+    /// MSE between membrane and original predictions on the anchors (before la_strength).
+    public var anchoring: Float = 0
+    public var total: Float = 0
+}
+
+/// Trains one membrane with the SPM objective (erase + Latent Anchoring).
+///
+/// An iteration is made of independent units, one per trajectory, each drawing every random
+/// number it needs from its own stream (seed, iteration, unit). A unit's gradient therefore does
+/// not depend on which process computes it: ranks of a group can split the units, sum their
+/// gradients in one fused buffer, and take the same optimizer step.
+public struct MembraneTrainer {
+    public let model: StableDiffusionModel
+    public let config: TrainingConfig
+    /// The membrane being trained (its parameters are autodiff leaves).
+    public private(set) var membrane: Membrane
+    /// Optimizer state.
+    public private(set) var optimizer: AdamW
+    /// Completed iterations.
+    public private(set) var iteration: Int = 0
+
+    let contexts: (target: Tensor, positive: Tensor, neutral: Tensor, unconditional: Tensor)
+    let latentShape: [Int]
+
+    /// A trainer starting from a fresh membrane (seeded by the config) or from `resume`.
+    public init(model: StableDiffusionModel, config: TrainingConfig, resume: TrainingCheckpoint? = nil) throws {
+        self.model = model
+        self.config = config
+        var start = Membrane(sites: model.unet.adapterSites, targets: [config.target], rank: config.rank, seed: config.seed ^ 0x4D45_4D42)
+        var opt = AdamW(parameterCounts: start.parameters.map(\.count), config: config)
+        if let resume {
+            start = start.replacingParameters(resume.parameters)
+            opt = resume.optimizer
+            iteration = resume.iteration
+        }
+        membrane = start.trainable()
+        optimizer = opt
+        let side = config.resolution
+        latentShape = try model.latentShape(width: side, height: side)
+        let embeddings = model.encode(prompts: [config.target, config.positivePrompt, config.neutral, config.unconditional])
+        func row(_ i: Int) -> Tensor { embeddings.slice(axis: 0, range: i..<(i + 1)) }
+        contexts = (row(0), row(1), row(2), row(3))
+    }
+
+    /// Total number of parameter scalars (the length of the fused gradient buffer).
+    public var gradientLength: Int { membrane.parameters.reduce(0) { $0 + $1.count } }
+
+    /// The random stream of unit `unit` of iteration `iteration`.
+    func stream(iteration: Int, unit: Int) -> RandomSource {
+        var mix = RandomSource(seed: config.seed)
+        for _ in 0..<3 { _ = mix.next() }
+        let a = mix.next() ^ (UInt64(iteration) &* 0x9E37_79B9_7F4A_7C15)
+        return RandomSource(seed: a ^ (UInt64(unit) &* 0xD1B5_4A32_D192_ED03))
+    }
+
+    /// Runs units `units` of the current iteration, adding their gradients (already divided by
+    /// the batch size) into `gradient` (length ``gradientLength``) and returning their loss parts
+    /// (also divided by the batch size, so parts of all units add up to the iteration mean).
+    public func accumulate(units: Range<Int>, into gradient: inout [Float]) -> LossParts {
+        var parts = LossParts()
+        for unit in units {
+            let p = runUnit(unit, into: &gradient)
+            parts.erase += p.erase
+            parts.anchoring += p.anchoring
+            parts.total += p.total
+        }
+        return parts
+    }
+
+    private func runUnit(_ unit: Int, into gradient: inout [Float]) -> LossParts {
+        var rng = stream(iteration: iteration, unit: unit)
+        let c = config, unet = model.unet
+        let tTo = rng.int(in: 1..<c.maxDenoisingSteps)
+        let noise = Tensor.randn([1] + latentShape, using: &rng)
+        let anchors = sampleAnchors(count: c.action == .eraseWithLA ? c.samplingBatchSize : 0, rng: &rng)
+        let frozen = membrane.replacingParameters(membrane.parameters)
+
+        // 1. The trajectory: t_to DDIM steps with the membrane, CFG on (unconditional, target).
+        let z: Tensor = withoutGradient {
+            var ddim = DDIMScheduler(config: model.scheduler)
+            ddim.setTimesteps(c.maxDenoisingSteps)
+            var x = noise
+            let ctx = Tensor.concat([contexts.unconditional, contexts.target], axis: 0)
+            let adapter = MembraneAdapter(membranes: [frozen], multiplier: 1, rows: 2)
+            for t in ddim.timesteps.prefix(tTo) {
+                let out = unet(Tensor.concat([x, x], axis: 0), timesteps: [Float(t), Float(t)], context: ctx, adapter: adapter)
+                let u = out.slice(axis: 0, range: 0..<1), v = out.slice(axis: 0, range: 1..<2)
+                x = ddim.step(u + (v - u) * c.trajectoryGuidance, timestep: t, sample: x)
+            }
+            return x
+        }
+        var full = DDIMScheduler(config: model.scheduler)
+        full.setTimesteps(model.scheduler.numTrainTimesteps)
+        let t = Float(full.timesteps[min(full.timesteps.count - 1, tTo * model.scheduler.numTrainTimesteps / c.maxDenoisingSteps)])
+
+        // 2. The original model on positive, neutral and anchors (no gradient).
+        let a = anchors.count
+        let originalContext = Tensor.concat([contexts.positive, contexts.neutral] + anchors, axis: 0)
+        let original = withoutGradient {
+            unet(z.broadcast(to: [2 + a] + latentShape), timesteps: Array(repeating: t, count: 2 + a), context: originalContext)
+        }
+        let ep = original.slice(axis: 0, range: 0..<1), en = original.slice(axis: 0, range: 1..<2)
+        let target = en - (ep - en) * c.guidanceScale
+
+        // 3. The membrane model on the target and anchors, with gradient.
+        let trainedContext = Tensor.concat([contexts.target] + anchors, axis: 0)
+        let adapter = MembraneAdapter(membranes: [membrane], multiplier: 1, rows: 1 + a)
+        let out = unet(z.broadcast(to: [1 + a] + latentShape), timesteps: Array(repeating: t, count: 1 + a), context: trainedContext, adapter: adapter)
+        let et = out.slice(axis: 0, range: 0..<1)
+        let eraseLoss = et.mse(target)
+        var loss = eraseLoss
+        var anchorValue: Float = 0
+        if a > 0 {
+            let anchorLoss = out.slice(axis: 0, range: 1..<(1 + a)).mse(original.slice(axis: 0, range: 2..<(2 + a)))
+            anchorValue = anchorLoss.item
+            loss = loss + anchorLoss * c.laStrength
+        }
+        let scale = 1 / Float(c.batchSize)
+        (loss * scale).backward()
+        var offset = 0
+        for p in membrane.parameters {
+            if let g = p.grad {
+                let gp = g.pointer
+                for i in 0..<p.count { gradient[offset + i] += gp[i] }
+                p.zeroGrad()
+            }
+            offset += p.count
+        }
+        return LossParts(erase: eraseLoss.item * scale, anchoring: anchorValue * scale, total: loss.item * scale)
+    }
+
+    /// Latent Anchoring samples: random directions, kept with probability 1 - cos(c_t, n), scaled
+    /// to the target embedding's norm times U(0.8, 1.2).
+    func sampleAnchors(count: Int, rng: inout RandomSource) -> [Tensor] {
+        let ct = contexts.target
+        var norm = 0.0
+        for i in 0..<ct.count { norm += Double(ct.pointer[i]) * Double(ct.pointer[i]) }
+        let targetNorm = Float(norm.squareRoot())
+        var anchors: [Tensor] = []
+        var attempts = 0
+        while anchors.count < count {
+            attempts += 1
+            var n = Tensor.randn(ct.shape, using: &rng)
+            var s = 0.0
+            for i in 0..<n.count { s += Double(n.pointer[i]) * Double(n.pointer[i]) }
+            n = n * Float(1 / max(s.squareRoot(), 1e-12))
+            let keep = 1 - cosine(ct, n)
+            if rng.uniform() < keep || attempts > 1000 {
+                anchors.append(n * ((0.8 + 0.4 * rng.uniform()) * targetNorm))
+            }
+        }
+        return anchors
+    }
+
+    /// Applies the summed gradient of a whole iteration: clipping, AdamW, learning-rate schedule.
+    public mutating func step(gradient: [Float]) {
+        var g = gradient
+        if config.maxGradNorm > 0 {
+            var s = 0.0
+            for v in g { s += Double(v) * Double(v) }
+            let norm = Float(s.squareRoot())
+            let coef = config.maxGradNorm / (norm + 1e-6)
+            if coef < 1 { for i in g.indices { g[i] *= coef } }
+        }
+        let params = membrane.parameters
+        optimizer.step(parameters: params, gradient: g, lr: config.learningRate(at: iteration))
+        iteration += 1
+    }
+
+    /// One whole iteration in this process: every unit, then the optimizer step.
+    @discardableResult
+    public mutating func trainIteration() -> LossParts {
+        var g = [Float](repeating: 0, count: gradientLength)
+        let parts = accumulate(units: 0..<config.batchSize, into: &g)
+        step(gradient: g)
+        return parts
+    }
+
+    /// The trained membrane as frozen weights, with its metadata.
+    public func result(info: [String: String] = [:]) -> Membrane {
+        var m = membrane.replacingParameters(membrane.parameters)
+        m.info = info
+        return m
+    }
+
+    /// Everything needed to resume bit-identically.
+    public var checkpoint: TrainingCheckpoint {
+        TrainingCheckpoint(iteration: iteration, parameters: membrane.parameters.map { $0.detached.copy() }, optimizer: optimizer)
+    }
+}
+
+/// Trainer state at an iteration boundary: membrane weights and optimizer moments. Random
+/// streams are derived from (seed, iteration, unit), so the iteration restores them.
+public struct TrainingCheckpoint {
+    public var iteration: Int
+    public var parameters: [Tensor]
+    public var optimizer: AdamW
+}

@@ -1,0 +1,182 @@
+import Foundation
+
+/// Settings of one membrane training run, in the reference implementation's vocabulary.
+///
+/// Read from YAML (a flat mapping of the keys below); unknown keys and wrong types are refused
+/// with the file and key named. Catalogs merge a shared config with per-concept overrides through
+/// ``TrainingConfig/init(values:source:)``.
+public struct TrainingConfig: Equatable, Sendable {
+    /// `erase` (the erasing loss only) or `erase_with_la` (with Latent Anchoring).
+    public enum Action: String, Sendable { case erase, eraseWithLA = "erase_with_la" }
+    /// Learning-rate schedules (diffusers' semantics).
+    public enum Schedule: String, Sendable { case constant, constantWithWarmup = "constant_with_warmup", linear, cosine, cosineWithRestarts = "cosine_with_restarts" }
+
+    public var target: String = ""
+    public var positive: String?
+    public var neutral: String = ""
+    public var unconditional: String = ""
+    public var action: Action = .eraseWithLA
+    /// g in the erase target `e_n - g (e_p - e_n)`.
+    public var guidanceScale: Float = 1
+    /// Image side in pixels (latent side = resolution / VAE factor); nil: the model's default.
+    public var resolution: Int?
+    /// Trajectories per iteration.
+    public var batchSize: Int = 1
+    public var laStrength: Float = 1000
+    /// Anchors per trajectory.
+    public var samplingBatchSize: Int = 4
+    public var iterations: Int = 3000
+    public var lr: Float = 1e-4
+    public var lrScheduler: Schedule = .cosineWithRestarts
+    public var lrSchedulerNumCycles: Int = 3
+    public var lrWarmupSteps: Int = 500
+    public var maxDenoisingSteps: Int = 30
+    /// Global gradient-norm clip; 0 disables it.
+    public var maxGradNorm: Float = 0
+    public var seed: UInt64 = 0
+    /// CFG scale of the trajectory sampling (the reference uses 3).
+    public var trajectoryGuidance: Float = 3
+    public var weightDecay: Float = 0.01
+    public var adamBeta1: Float = 0.9
+    public var adamBeta2: Float = 0.999
+    public var adamEpsilon: Float = 1e-8
+    public var rank: Int = 1
+
+    public init() {}
+
+    /// The positive prompt (defaults to the target).
+    public var positivePrompt: String { positive ?? target }
+
+    /// Every accepted key.
+    public static let keys: Set<String> = [
+        "target", "positive", "neutral", "unconditional", "action", "guidance_scale", "resolution", "batch_size",
+        "la_strength", "sampling_batch_size", "iterations", "lr", "lr_scheduler", "lr_scheduler_num_cycles",
+        "lr_warmup_steps", "max_denoising_steps", "max_grad_norm", "seed", "trajectory_guidance", "weight_decay",
+        "adam_beta1", "adam_beta2", "adam_epsilon", "rank",
+    ]
+
+    /// Builds a config from decoded key/values; `source` names the file in errors.
+    public init(values: [String: Any], source: String) throws {
+        func fail(_ key: String, _ p: String) -> ConfigError { ConfigError(file: source, key: key, problem: p) }
+        for key in values.keys where !TrainingConfig.keys.contains(key) {
+            throw fail(key, "unknown key (known: \(TrainingConfig.keys.sorted().joined(separator: ", ")))")
+        }
+        func string(_ k: String) throws -> String? {
+            guard let v = values[k] else { return nil }
+            if v is NSNull { return nil }
+            if let s = v as? String { return s }
+            if let i = v as? Int { return String(i) }
+            throw fail(k, "expected text")
+        }
+        func int(_ k: String) throws -> Int? {
+            guard let v = values[k] else { return nil }
+            if let i = v as? Int { return i }
+            if let d = v as? Double, d == d.rounded() { return Int(d) }
+            throw fail(k, "expected a whole number")
+        }
+        func float(_ k: String) throws -> Float? {
+            guard let v = values[k] else { return nil }
+            if let d = v as? Double { return Float(d) }
+            if let i = v as? Int { return Float(i) }
+            if let s = v as? String, let d = Double(s) { return Float(d) }
+            throw fail(k, "expected a number")
+        }
+        var c = TrainingConfig()
+        c.target = try string("target") ?? ""
+        c.positive = try string("positive")
+        c.neutral = try string("neutral") ?? c.neutral
+        c.unconditional = try string("unconditional") ?? c.unconditional
+        if let a = try string("action") {
+            guard let v = Action(rawValue: a) else { throw fail("action", "'\(a)' is not erase or erase_with_la") }
+            c.action = v
+        }
+        c.guidanceScale = try float("guidance_scale") ?? c.guidanceScale
+        c.resolution = try int("resolution")
+        c.batchSize = try int("batch_size") ?? c.batchSize
+        c.laStrength = try float("la_strength") ?? c.laStrength
+        c.samplingBatchSize = try int("sampling_batch_size") ?? c.samplingBatchSize
+        c.iterations = try int("iterations") ?? c.iterations
+        c.lr = try float("lr") ?? c.lr
+        if let s = try string("lr_scheduler") {
+            guard let v = Schedule(rawValue: s) else { throw fail("lr_scheduler", "'\(s)' is not constant, constant_with_warmup, linear, cosine or cosine_with_restarts") }
+            c.lrScheduler = v
+        }
+        c.lrSchedulerNumCycles = try int("lr_scheduler_num_cycles") ?? c.lrSchedulerNumCycles
+        c.lrWarmupSteps = try int("lr_warmup_steps") ?? c.lrWarmupSteps
+        c.maxDenoisingSteps = try int("max_denoising_steps") ?? c.maxDenoisingSteps
+        c.maxGradNorm = try float("max_grad_norm") ?? c.maxGradNorm
+        if let s = try int("seed") {
+            guard s >= 0 else { throw fail("seed", "must not be negative") }
+            c.seed = UInt64(s)
+        }
+        c.trajectoryGuidance = try float("trajectory_guidance") ?? c.trajectoryGuidance
+        c.weightDecay = try float("weight_decay") ?? c.weightDecay
+        c.adamBeta1 = try float("adam_beta1") ?? c.adamBeta1
+        c.adamBeta2 = try float("adam_beta2") ?? c.adamBeta2
+        c.adamEpsilon = try float("adam_epsilon") ?? c.adamEpsilon
+        c.rank = try int("rank") ?? c.rank
+        try c.validate(source: source)
+        self = c
+    }
+
+    /// Checks ranges; errors name the file and key.
+    public func validate(source: String) throws {
+        func check(_ ok: Bool, _ key: String, _ p: String) throws {
+            if !ok { throw ConfigError(file: source, key: key, problem: p) }
+        }
+        try check(!target.trimmingCharacters(in: .whitespaces).isEmpty, "target", "is required and must not be empty")
+        try check(batchSize >= 1, "batch_size", "must be at least 1")
+        try check(samplingBatchSize >= 0, "sampling_batch_size", "must not be negative")
+        try check(iterations >= 1, "iterations", "must be at least 1")
+        try check(lr > 0 && lr.isFinite, "lr", "must be a positive number")
+        try check(lrWarmupSteps >= 0, "lr_warmup_steps", "must not be negative")
+        try check(lrSchedulerNumCycles >= 1, "lr_scheduler_num_cycles", "must be at least 1")
+        try check(maxDenoisingSteps >= 2, "max_denoising_steps", "must be at least 2")
+        try check(maxGradNorm >= 0, "max_grad_norm", "must not be negative")
+        try check(laStrength >= 0, "la_strength", "must not be negative")
+        try check(rank == 1, "rank", "membranes are rank 1")
+        try check(resolution.map { $0 > 0 } ?? true, "resolution", "must be positive")
+        try check(adamBeta1 >= 0 && adamBeta1 < 1 && adamBeta2 >= 0 && adamBeta2 < 1, "adam_beta1", "betas must be in [0, 1)")
+    }
+
+    /// Every setting as plain values (sorted keys when serialised): what the content hash covers.
+    public var canonicalValues: [String: String] {
+        var v: [String: String] = [
+            "target": target, "positive": positivePrompt, "neutral": neutral, "unconditional": unconditional,
+            "action": action.rawValue, "guidance_scale": "\(guidanceScale)", "batch_size": "\(batchSize)",
+            "la_strength": "\(laStrength)", "sampling_batch_size": "\(samplingBatchSize)", "iterations": "\(iterations)",
+            "lr": "\(lr)", "lr_scheduler": lrScheduler.rawValue, "lr_scheduler_num_cycles": "\(lrSchedulerNumCycles)",
+            "lr_warmup_steps": "\(lrWarmupSteps)", "max_denoising_steps": "\(maxDenoisingSteps)",
+            "max_grad_norm": "\(maxGradNorm)", "seed": "\(seed)", "trajectory_guidance": "\(trajectoryGuidance)",
+            "weight_decay": "\(weightDecay)", "adam_beta1": "\(adamBeta1)", "adam_beta2": "\(adamBeta2)",
+            "adam_epsilon": "\(adamEpsilon)", "rank": "\(rank)",
+        ]
+        v["resolution"] = resolution.map(String.init) ?? "default"
+        return v
+    }
+
+    /// The learning rate at optimizer step `step` (0-based).
+    public func learningRate(at step: Int) -> Float {
+        let warm = lrWarmupSteps
+        if lrScheduler != .constant && step < warm { return lr * Float(step + 1) / Float(warm + 1) }
+        let span = Float(max(1, iterations - warm))
+        let progress = min(1, Float(step - (lrScheduler == .constant ? 0 : warm)) / span)
+        switch lrScheduler {
+        case .constant, .constantWithWarmup: return lr
+        case .linear: return lr * max(0, 1 - progress)
+        case .cosine: return lr * 0.5 * (1 + cos(Float.pi * progress))
+        case .cosineWithRestarts:
+            if progress >= 1 { return 0 }
+            let cycle = (Float(lrSchedulerNumCycles) * progress).truncatingRemainder(dividingBy: 1)
+            return lr * 0.5 * (1 + cos(Float.pi * cycle))
+        }
+    }
+}
+
+/// A config file problem: the file, the key and what is wrong.
+public struct ConfigError: Error, CustomStringConvertible, Equatable {
+    public let file: String
+    public let key: String
+    public let problem: String
+    public var description: String { key.isEmpty ? "\(file): \(problem)" : "\(file): '\(key)' \(problem)" }
+}
