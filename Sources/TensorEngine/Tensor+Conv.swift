@@ -1,0 +1,94 @@
+import Kernels
+
+extension Tensor {
+    /// 2-D convolution (cross-correlation, as in PyTorch) of this NCHW input [N, C, H, W] with
+    /// `weight` [O, C, kh, kw] plus an optional `bias` [O], giving [N, O, outH, outW] where
+    /// `outH = (H + 2 * padding - kh) / stride + 1` (likewise for the width). Zero padding.
+    ///
+    /// Each image is unfolded with im2col into a `[C * kh * kw, outH * outW]` matrix and
+    /// multiplied by the weight as an `[O, C * kh * kw]` matrix with one SGEMM; a 1x1 kernel with
+    /// stride 1 and no padding multiplies the image directly. The backward pass computes only
+    /// what is needed: the input gradient (Wᵀ·dOut folded back with col2im) when the input
+    /// requires a gradient, the weight gradient (dOut·colᵀ summed over the batch) when the
+    /// weight does, and the bias gradient when the bias does. A frozen weight costs no
+    /// weight-gradient work.
+    public func conv2d(weight: Tensor, bias: Tensor? = nil, stride: Int = 1, padding: Int = 0) -> Tensor {
+        precondition(rank == 4 && weight.rank == 4 && weight.shape[1] == shape[1],
+                     "conv2d: input \(shape) and weight \(weight.shape)")
+        let batch = shape[0], outC = weight.shape[0]
+        let geo = ConvGeometry(channels: shape[1], height: shape[2], width: shape[3],
+                               kernelH: weight.shape[2], kernelW: weight.shape[3],
+                               strideH: stride, strideW: stride, padH: padding, padW: padding)
+        let ckk = geo.colRows, ohw = geo.colColumns, inPlane = geo.channels * geo.height * geo.width
+        let out = Tensor(uninitialized: [batch, outC, geo.outH, geo.outW])
+        if let bias {
+            precondition(bias.shape == [outC], "conv2d: bias \(bias.shape) for \(outC) output channels")
+            let o = out.pointer, b = bias.pointer
+            parallelFor(batch * outC, grain: max(1, 16_384 / max(1, ohw))) { r in
+                for i in r { (o + i * ohw).update(repeating: b[i % outC], count: ohw) }
+            }
+        }
+        let beta: Float = bias == nil ? 0 : 1
+        if geo.isPointwise {
+            for n in 0..<batch {
+                sgemm(m: outC, n: ohw, k: ckk, a: weight.pointer, lda: ckk, b: pointer + n * inPlane, ldb: ohw,
+                      beta: beta, c: out.pointer + n * outC * ohw, ldc: ohw)
+            }
+        } else {
+            let col = Tensor(uninitialized: [ckk, ohw])
+            for n in 0..<batch {
+                im2col(pointer + n * inPlane, geo, col.pointer)
+                sgemm(m: outC, n: ohw, k: ckk, a: weight.pointer, lda: ckk, b: col.pointer, ldb: ohw,
+                      beta: beta, c: out.pointer + n * outC * ohw, ldc: ohw)
+            }
+        }
+
+        let x = detached, w = weight.detached
+        let needX = requiresGrad, needW = weight.requiresGrad, needB = bias?.requiresGrad ?? false
+        let inputs = bias.map { [self, weight, $0] } ?? [self, weight]
+        return Tensor.record(out, inputs: inputs) { g in
+            var gx: Tensor?, gw: Tensor?, gb: Tensor?
+            let col = (needX || needW) && !geo.isPointwise ? Tensor(uninitialized: [ckk, ohw]) : nil
+            if needW {
+                // dW [O, CKK] = Σ_n dOut[n] [O, OHW] · col[n]ᵀ [OHW, CKK]
+                let t = Tensor(uninitialized: w.shape)
+                for n in 0..<batch {
+                    var cols = x.pointer + n * inPlane
+                    if let col {
+                        im2col(cols, geo, col.pointer)
+                        cols = col.pointer
+                    }
+                    sgemm(transB: .transposed, m: outC, n: ckk, k: ohw, a: g.pointer + n * outC * ohw, lda: ohw,
+                          b: cols, ldb: ohw, beta: n == 0 ? 0 : 1, c: t.pointer, ldc: ckk)
+                }
+                gw = t
+            }
+            if needX {
+                // dcol [CKK, OHW] = Wᵀ [CKK, O] · dOut[n] [O, OHW], folded back with col2im.
+                let t = Tensor(uninitialized: x.shape)
+                for n in 0..<batch {
+                    let target = col?.pointer ?? t.pointer + n * inPlane
+                    sgemm(transA: .transposed, m: ckk, n: ohw, k: outC, a: w.pointer, lda: ckk,
+                          b: g.pointer + n * outC * ohw, ldb: ohw, c: target, ldc: ohw)
+                    if let col { col2im(col.pointer, geo, t.pointer + n * inPlane) }
+                }
+                gx = t
+            }
+            if needB { gb = Tensor.channelSums(g, batch: batch, channels: outC, pixels: ohw) }
+            return inputs.count == 3 ? [gx, gw, gb] : [gx, gw]
+        }
+    }
+
+    /// Σ over batch and pixels of a [batch, channels, pixels] gradient, as a [channels] tensor.
+    static func channelSums(_ g: Tensor, batch: Int, channels: Int, pixels: Int) -> Tensor {
+        var partial = [Double](repeating: 0, count: batch * channels)
+        partial.withUnsafeMutableBufferPointer { rowSums(g.pointer, rows: batch * channels, length: pixels, $0.baseAddress!) }
+        let out = Tensor(uninitialized: [channels])
+        for c in 0..<channels {
+            var s: Double = 0
+            for n in 0..<batch { s += partial[n * channels + c] }
+            out.pointer[c] = Float(s)
+        }
+        return out
+    }
+}
