@@ -49,6 +49,9 @@ let package = Package(
         // Benchmarks: run by `make bench`, never by `make test`.
         .executableTarget(name: "MembraneBench", dependencies: ["TensorEngine", "Kernels"]),
 
+        // Shared fixtures for test targets (paths of ../shared, models loaded once).
+        .target(name: "TestSupport", dependencies: ["StableDiffusion", "SafeTensors", "TensorEngine"]),
+
         .testTarget(name: "KernelsTests", dependencies: ["Kernels"]),
         .testTarget(name: "TensorEngineTests", dependencies: ["TensorEngine", "Kernels"]),
         .testTarget(name: "DistributedTests", dependencies: ["Distributed"]),
@@ -56,7 +59,7 @@ let package = Package(
         .testTarget(name: "ImagesTests", dependencies: ["Images"]),
         .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors"]),
         .testTarget(name: "TokenizerTests", dependencies: ["Tokenizer"]),
-        .testTarget(name: "StableDiffusionTests", dependencies: ["StableDiffusion", "SafeTensors"]),
-        .testTarget(name: "MembranesTests", dependencies: ["Membranes", "StableDiffusion", "SafeTensors"]),
+        .testTarget(name: "StableDiffusionTests", dependencies: ["StableDiffusion", "SafeTensors", "TestSupport"]),
+        .testTarget(name: "MembranesTests", dependencies: ["Membranes", "StableDiffusion", "SafeTensors", "TestSupport"]),
     ]
 )

@@ -1,6 +1,7 @@
 import Foundation
 import StableDiffusion
 import TensorEngine
+import TestSupport
 import XCTest
 
 /// Every component of shapesworld-a against the PyTorch reference outputs.

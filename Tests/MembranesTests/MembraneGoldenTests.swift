@@ -1,0 +1,68 @@
+import Foundation
+import Membranes
+import SafeTensors
+import StableDiffusion
+import TensorEngine
+import TestSupport
+import XCTest
+
+/// The membrane forward and gradients against the PyTorch reference (`spm.*`, `grad.*`).
+final class MembraneGoldenTests: XCTestCase {
+    /// The golden membrane, read from the `spm.` keys through the file reader: the golden file
+    /// stores it in the reference layout with a prefix, so a copy without the prefix is written.
+    func goldenMembrane() throws -> Membrane {
+        let golden = Fixtures.goldenFile
+        var writer = SafeTensorsWriter(metadata: ["prompts": "golden", "rank": "1", "alpha": "1.0"])
+        for name in golden.names where name.hasPrefix("spm.lora_unet_") {
+            let info = try golden.info(name)
+            try writer.add(String(name.dropFirst(4)), floats: try golden.floats(name), shape: info.shape)
+        }
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("golden-membrane-\(getpid()).safetensors")
+        try writer.write(to: url)
+        defer { try? FileManager.default.removeItem(at: url) }
+        return try Membrane.read(from: url, sites: Fixtures.model.unet.adapterSites)
+    }
+
+    func testPlacementCoversEveryTransformerLayer() throws {
+        let sites = Fixtures.model.unet.adapterSites
+        XCTAssertEqual(sites.count, 132)
+        let golden = Set(Fixtures.goldenFile.names.filter { $0.hasPrefix("spm.lora_unet_") && $0.hasSuffix(".lora_down.weight") }
+            .map { String($0.dropFirst(4).dropLast(".lora_down.weight".count)) })
+        XCTAssertEqual(Set(sites.map { Membrane.key(for: $0.path) }), golden)
+    }
+
+    func testForwardAndGradientsMatchReference() throws {
+        let membrane = try goldenMembrane().trainable()
+        XCTAssertEqual(membrane.layers.count, 132)
+        let x = try Fixtures.tensor("unet.x"), ctx = try Fixtures.tensor("unet.ctx")
+        let t = try Fixtures.ints("unet.t").map(Float.init)
+        let adapter = MembraneAdapter(membranes: [membrane], multiplier: 1, rows: 2)
+        let eps = Fixtures.model.unet(x, timesteps: t, context: ctx, adapter: adapter)
+        XCTAssertLessThan(relativeError(eps, try Fixtures.tensor("spm.eps")), 1e-4)
+        let loss = eps.mse(try Fixtures.tensor("spm.target"))
+        XCTAssertEqual(Double(loss.item), Double(try Fixtures.tensor("spm.loss").item), accuracy: 1e-4 * Double(abs(loss.item)))
+        loss.backward()
+        var checked = 0
+        for (path, layer) in membrane.layers {
+            let key = Membrane.key(for: path)
+            for (suffix, p) in [("lora_down.weight", layer.down), ("lora_up.weight", layer.up)] {
+                let expected = try Fixtures.tensor("grad.\(key).\(suffix)")
+                guard let g = p.grad else { XCTFail("no gradient for \(key).\(suffix)"); continue }
+                XCTAssertLessThan(relativeError(g, expected), 1e-4, "\(key).\(suffix)")
+                checked += 1
+            }
+        }
+        XCTAssertEqual(checked, 264)
+    }
+
+    func testFrozenUNetGetsNoGradient() throws {
+        // Only membrane weights are autodiff leaves; the UNet's tensors never get a node.
+        let membrane = try goldenMembrane().trainable()
+        let x = try Fixtures.tensor("unet.x")
+        let out = Fixtures.model.unet(x, timesteps: [981, 20], context: try Fixtures.tensor("unet.ctx"),
+                                      adapter: MembraneAdapter(membranes: [membrane], multiplier: 1, rows: 2))
+        XCTAssertTrue(out.requiresGrad)
+        let plain = Fixtures.model.unet(x, timesteps: [981, 20], context: try Fixtures.tensor("unet.ctx"))
+        XCTAssertFalse(plain.requiresGrad)
+    }
+}
