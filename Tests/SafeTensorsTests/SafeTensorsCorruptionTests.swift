@@ -73,6 +73,8 @@ final class SafeTensorsCorruptionTests: XCTestCase {
         assertOpenFails(try file("array.safetensors", header: "[1, 2]", dataSize: 0), .invalidJSON,
                         mentions: ["an array"])
         assertOpenFails(try file("binary.safetensors", [2, 0, 0, 0, 0, 0, 0, 0, 0xFF, 0xFE]), .invalidJSON)
+        let deep = "{\"x\":" + String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000) + "}"
+        assertOpenFails(try file("deep.safetensors", header: deep, dataSize: 0), .invalidJSON)
     }
 
     func testOverlappingRanges() throws {
