@@ -58,7 +58,7 @@ let package = Package(
         .testTarget(name: "ControlSocketTests", dependencies: ["ControlSocket"]),
         .testTarget(name: "ImagesTests", dependencies: ["Images"]),
         .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors"]),
-        .testTarget(name: "TokenizerTests", dependencies: ["Tokenizer"]),
+        .testTarget(name: "TokenizerTests", dependencies: ["Tokenizer", "SafeTensors"]),
         .testTarget(name: "StableDiffusionTests", dependencies: ["StableDiffusion", "SafeTensors", "TestSupport"]),
         .testTarget(name: "MembranesTests", dependencies: ["Membranes", "StableDiffusion", "SafeTensors", "TestSupport"]),
     ]

@@ -1,0 +1,69 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A whole regular file mapped read-only into memory; unmapped when released.
+///
+/// The mapping is private and read-only: the process never writes through it. If another process
+/// truncates the file while it is mapped, reads past the new end fault (a property of mmap that
+/// no reader can guard against); files written by ``SafeTensorsWriter`` are replaced atomically
+/// by rename, which leaves existing mappings intact.
+final class MappedFile: @unchecked Sendable {
+    /// Start of the mapping; `nil` only for an empty file.
+    let base: UnsafeRawPointer?
+    /// File size in bytes.
+    let count: Int
+
+    /// The mapped bytes.
+    var bytes: UnsafeRawBufferPointer {
+        UnsafeRawBufferPointer(start: base, count: count)
+    }
+
+    /// Maps the file at `path`. Errors are reported as `.io` naming `displayPath`.
+    init(path: String, displayPath: String) throws {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        if fd < 0 {
+            throw SafeTensorsError(.io, path: displayPath, "cannot open: \(Self.lastError())")
+        }
+        defer { _ = close(fd) }
+
+        var status = stat()
+        if fstat(fd, &status) != 0 {
+            throw SafeTensorsError(.io, path: displayPath, "cannot stat: \(Self.lastError())")
+        }
+        let fileType = status.st_mode & mode_t(S_IFMT)
+        if fileType != mode_t(S_IFREG) {
+            throw SafeTensorsError(.io, path: displayPath, "not a regular file")
+        }
+        let size = Int(status.st_size)
+        if size == 0 {
+            base = nil
+            count = 0
+            return
+        }
+        let mapped = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0)
+        let failed = UnsafeMutableRawPointer(bitPattern: -1)
+        guard let mapped, mapped != failed else {
+            throw SafeTensorsError(.io, path: displayPath, "cannot map \(size) bytes: \(Self.lastError())")
+        }
+        base = UnsafeRawPointer(mapped)
+        count = size
+    }
+
+    deinit {
+        if let base {
+            _ = munmap(UnsafeMutableRawPointer(mutating: base), count)
+        }
+    }
+
+    /// The text of the current `errno`.
+    static func lastError() -> String {
+        let code = errno
+        guard let text = strerror(code) else { return "errno \(code)" }
+        return String(cString: text)
+    }
+}
