@@ -1,1 +1,2 @@
-print("membrane")
+// Entry point of the `membrane` command; the commands live in their own files.
+Membrane.main()

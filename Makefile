@@ -1,0 +1,53 @@
+# Membrane: build, test and demo entry points. Run `make help` for the list.
+SHELL := /bin/bash
+SWIFT ?= swift
+
+# Debian packages the system-library targets link against (see Package.swift).
+APT_PACKAGES := libopenblas-dev libopenmpi-dev openmpi-bin libzmq3-dev libpng-dev pkg-config
+
+# Open MPI refuses to start as root without these; set for the test run only.
+MPI_ROOT_ENV := OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+
+.PHONY: help deps build test demo bench clean
+
+help:
+	@echo "make deps   install missing Debian packages ($(APT_PACKAGES))"
+	@echo "make build  release build of the membrane command (.build/release/membrane)"
+	@echo "make test   deps, build everything with tests, run the test suite"
+	@echo "make demo   deps, build, run membrane doctor and the demo"
+	@echo "make bench  deps, release build, run .build/release/MembraneBench"
+	@echo "make clean  remove build products"
+
+# Installs only what dpkg does not report as installed; silent when everything is there.
+deps:
+	@missing=""; \
+	for package in $(APT_PACKAGES); do \
+	  status=$$(dpkg-query -W -f='$${Status}' "$$package" 2>/dev/null || true); \
+	  case "$$status" in *"install ok installed"*) ;; *) missing="$$missing $$package" ;; esac; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" -eq 0 ]; then sudo=""; \
+	  elif command -v sudo >/dev/null 2>&1; then sudo="sudo"; \
+	  else echo "make deps: need root or sudo to install:$$missing" >&2; exit 1; fi; \
+	  echo "make deps: installing$$missing"; \
+	  $$sudo apt-get update && \
+	  $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $$missing; \
+	fi
+
+build: deps
+	$(SWIFT) build -c release --product membrane
+
+test: deps
+	$(SWIFT) build --build-tests
+	$(MPI_ROOT_ENV) $(SWIFT) test --skip-build
+
+demo: build
+	.build/release/membrane doctor
+	@echo "demo: coming with SD inference"
+
+bench: deps
+	$(SWIFT) build -c release --product MembraneBench
+	.build/release/MembraneBench
+
+clean:
+	$(SWIFT) package clean

@@ -1,0 +1,11 @@
+import ArgumentParser
+
+/// The `membrane` root command. Later subcommands (generate, train, catalog, status) are added
+/// to `subcommands` here.
+struct Membrane: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "membrane",
+        abstract: "Membrane: a distributed trainer for Concept Semi-Permeable Membranes (SD v1.x).",
+        subcommands: [Doctor.self, SelfTest.self]
+    )
+}
