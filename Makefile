@@ -39,7 +39,7 @@ build: deps
 
 test: deps
 	$(SWIFT) build --build-tests
-	$(MPI_ROOT_ENV) $(SWIFT) test --skip-build
+	$(MPI_ROOT_ENV) $(SWIFT) test --skip-build --disable-swift-testing
 
 demo: build
 	.build/release/membrane doctor

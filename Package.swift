@@ -43,11 +43,11 @@ let package = Package(
         .target(name: "Membranes", dependencies: ["StableDiffusion", "TensorEngine", "SafeTensors", "Yams"]),
 
         .executableTarget(name: "MembraneCLI", dependencies: [
-            "TensorEngine", "Kernels", "Distributed", "ControlSocket", "Images",
+            "TensorEngine", "Kernels", "Distributed", "ControlSocket", "Images", "StableDiffusion", "Membranes", "Tokenizer",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // Benchmarks: run by `make bench`, never by `make test`.
-        .executableTarget(name: "MembraneBench", dependencies: ["TensorEngine", "Kernels"]),
+        .executableTarget(name: "MembraneBench", dependencies: ["TensorEngine", "Kernels", "StableDiffusion", "SafeTensors"]),
 
         // Shared fixtures for test targets (paths of ../shared, models loaded once).
         .target(name: "TestSupport", dependencies: ["StableDiffusion", "SafeTensors", "TensorEngine"]),

@@ -1,0 +1,118 @@
+import ArgumentParser
+import Foundation
+import Images
+import Membranes
+import StableDiffusion
+import TensorEngine
+
+/// `membrane generate`: text-to-image with optional membranes.
+struct Generate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Generate images from prompts, optionally with membranes applied.",
+        discussion: "Writes OUT/0000.png, 0001.png, ... in prompt-major order and OUT/grid.png.")
+
+    @Option(help: "diffusers model folder; default: the embedded shapesworld-a.")
+    var model: String?
+    @Option(name: .customLong("prompt"), help: "A prompt (repeat for several).")
+    var prompts: [String] = []
+    @Option(help: "Negative prompt (the unconditional side of guidance).")
+    var negative: String = ""
+    @Option(help: "Sampling steps.")
+    var steps: Int = 30
+    @Option(help: "Classifier-free guidance scale.")
+    var cfg: Float = 7.5
+    @Option(help: "Seed: image j of every prompt starts from the noise of seed + j.")
+    var seed: UInt64 = 0
+    @Option(help: "Images per prompt.")
+    var imagesPerPrompt: Int = 1
+    @Option(help: "Image width in pixels (default: the model's).")
+    var width: Int?
+    @Option(help: "Image height in pixels (default: the model's).")
+    var height: Int?
+    @Option(help: "Sampler: ddim or euler-a.")
+    var sampler: String = "ddim"
+    @Option(name: .customLong("membrane"), help: "A membrane file to apply (repeat to compose several).")
+    var membranes: [String] = []
+    @Option(help: "facilitated (per-prompt multipliers), facilitated-tokens, or fixed:W (plain LoRA at weight W).")
+    var transport: String = "facilitated"
+    @Option(help: "Output folder.")
+    var out: String
+
+    func validate() throws {
+        guard !prompts.isEmpty else { throw ValidationError("give at least one --prompt") }
+        guard steps >= 1 else { throw ValidationError("--steps must be at least 1") }
+        guard imagesPerPrompt >= 1 else { throw ValidationError("--images-per-prompt must be at least 1") }
+        guard GenerationRequest.Sampler(rawValue: sampler) != nil else { throw ValidationError("--sampler must be ddim or euler-a") }
+        _ = try Transport(parsing: transport)
+    }
+
+    func run() throws {
+        let m = try StableDiffusionModel(directory: try ModelLocation.resolve(model))
+        let loaded = try membranes.map { try Membrane.read(from: URL(fileURLWithPath: $0), sites: m.unet.adapterSites) }
+        var request = GenerationRequest(prompts: prompts)
+        request.negative = negative
+        request.steps = steps
+        request.guidance = cfg
+        request.seed = seed
+        request.imagesPerPrompt = imagesPerPrompt
+        request.width = width
+        request.height = height
+        request.sampler = GenerationRequest.Sampler(rawValue: sampler)!
+        let transport = try Transport(parsing: self.transport)
+        let start = Date()
+        let images = try m.generate(request, adapter: transport.provider(membranes: loaded, model: m)) { step, total in
+            let rate = Double(step) / max(Date().timeIntervalSince(start), 1e-9)
+            printError(String(format: "\rstep %d/%d  %.2f steps/s", step, total, rate))
+        }
+        let written = try writeImages(images, labels: prompts.flatMap { p in Array(repeating: p, count: imagesPerPrompt) },
+                                      to: URL(fileURLWithPath: out), columns: imagesPerPrompt)
+        print("wrote \(written) images and grid.png to \(out)")
+    }
+}
+
+/// How membranes are applied at inference.
+enum Transport: Equatable {
+    case facilitated(FacilitatedTransport.Rule)
+    case fixed(Float)
+
+    init(parsing text: String) throws {
+        switch text {
+        case "facilitated": self = .facilitated(.reference)
+        case "facilitated-tokens": self = .facilitated(.tokens)
+        default:
+            guard text.hasPrefix("fixed:"), let w = Float(text.dropFirst(6)) else {
+                throw ValidationError("--transport must be facilitated, facilitated-tokens or fixed:W (e.g. fixed:1.0), not '\(text)'")
+            }
+            self = .fixed(w)
+        }
+    }
+
+    /// The adapter provider for `membranes` (nil when there are none).
+    func provider(membranes: [Membrane], model: StableDiffusionModel) -> AdapterProvider? {
+        guard !membranes.isEmpty else { return nil }
+        switch self {
+        case .fixed(let w):
+            return { rows in MembraneAdapter(membranes: membranes, multiplier: w, rows: rows.count) }
+        case .facilitated(let rule):
+            let ft = FacilitatedTransport(rule: rule)
+            return { rows in
+                let m = ft.multipliers(rowPrompts: rows, membranes: membranes, model: model)
+                return MembraneAdapter(Array(zip(membranes, m)).map { (membrane: $0.0, multipliers: $0.1) })
+            }
+        }
+    }
+}
+
+/// Writes images [3, H, W] in [-1, 1] as OUT/0000.png ... and a labelled OUT/grid.png.
+func writeImages(_ images: [Tensor], labels: [String], to dir: URL, columns: Int) throws -> Int {
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    var pictures: [Image] = []
+    for (i, t) in images.enumerated() {
+        let img = try Image(chw: t.scalars, channels: t.shape[0], height: t.shape[1], width: t.shape[2])
+        try img.write(to: dir.appendingPathComponent(String(format: "%04d.png", i)).path)
+        pictures.append(img)
+    }
+    let g = try grid(pictures, columns: max(1, columns), labels: labels)
+    try g.write(to: dir.appendingPathComponent("grid.png").path)
+    return pictures.count
+}

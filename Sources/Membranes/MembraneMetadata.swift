@@ -1,0 +1,38 @@
+import Foundation
+import StableDiffusion
+
+/// Our own metadata keys written next to the reference's `prompts`, `rank`, `alpha`.
+public enum MembraneMetadata {
+    /// Metadata for a trained membrane: what it was trained on and how.
+    public static func describe(config: TrainingConfig, model: StableDiffusionModel, iterations: Int,
+                                seconds: Double, loss: LossParts) -> [String: String] {
+        [
+            "membrane.base_fingerprint": model.unetFingerprint,
+            "membrane.base_model": model.directory.lastPathComponent,
+            "membrane.config_hash": configHash(config),
+            "membrane.config": canonicalJSON(config.canonicalValues),
+            "membrane.iterations": String(iterations),
+            "membrane.seed": String(config.seed),
+            "membrane.train_seconds": String(format: "%.1f", seconds),
+            "membrane.final_loss": String(format: "erase=%.6g anchoring=%.6g", loss.erase, loss.anchoring),
+        ]
+    }
+
+    /// A stable hash of a resolved config.
+    public static func configHash(_ config: TrainingConfig) -> String {
+        stableHash(canonicalJSON(config.canonicalValues))
+    }
+
+    /// JSON with sorted keys.
+    public static func canonicalJSON(_ values: [String: String]) -> String {
+        let data = try? JSONSerialization.data(withJSONObject: values, options: [.sortedKeys])
+        return data.flatMap { String(data: $0, encoding: .utf8) } ?? "{}"
+    }
+
+    /// 64-bit FNV-1a of UTF-8 text, as 16 hex digits.
+    public static func stableHash(_ text: String) -> String {
+        var h: UInt64 = 0xCBF2_9CE4_8422_2325
+        for b in text.utf8 { h ^= UInt64(b); h = h &* 0x100_0000_01B3 }
+        return String(format: "%016llx", h)
+    }
+}
