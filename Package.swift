@@ -34,6 +34,8 @@ let package = Package(
         .target(name: "Distributed", dependencies: ["CMPI", "CMPIShim"]),
         .target(name: "ControlSocket", dependencies: ["CZMQ"]),
         .target(name: "Images", dependencies: ["CPNGShim"]),
+        // ShapesWorld vocabulary, a procedural drawer and an independent picture reader.
+        .target(name: "Evaluation", dependencies: ["Images"]),
         // Model files: safetensors reading/writing and the CLIP BPE tokenizer.
         .target(name: "SafeTensors"),
         .target(name: "Tokenizer"),
