@@ -28,26 +28,47 @@ public func geluDerivative8(_ x: Float8) -> Float8 {
     return cdf + x * pdf
 }
 
-@inline(__always)
-func activation8(_ kind: Activation, _ x: Float8) -> Float8 {
-    switch kind {
-    case .silu: return x * fastSigmoid(x)
-    case .gelu: return gelu8(x)
-    case .quickGelu: return x * fastSigmoid(quickGeluAlpha * x)
+/// An activation as a pair of lanewise functions: its value and its derivative.
+protocol ActivationFunction: LanewiseFunction {
+    static func derivative(_ x: Float8) -> Float8
+}
+
+enum SiluFunction: ActivationFunction {
+    @inline(__always) static func apply(_ x: Float8) -> Float8 { x * fastSigmoid(x) }
+    @inline(__always) static func derivative(_ x: Float8) -> Float8 {
+        let s = fastSigmoid(x)
+        return s * (1 + x * (1 - s))
     }
 }
 
-@inline(__always)
-func activationDerivative8(_ kind: Activation, _ x: Float8) -> Float8 {
-    switch kind {
-    case .silu:
-        let s = fastSigmoid(x)
-        return s * (1 + x * (1 - s))
-    case .gelu:
-        return geluDerivative8(x)
-    case .quickGelu:
+enum GeluFunction: ActivationFunction {
+    @inline(__always) static func apply(_ x: Float8) -> Float8 { gelu8(x) }
+    @inline(__always) static func derivative(_ x: Float8) -> Float8 { geluDerivative8(x) }
+}
+
+enum QuickGeluFunction: ActivationFunction {
+    @inline(__always) static func apply(_ x: Float8) -> Float8 { x * fastSigmoid(quickGeluAlpha * x) }
+    @inline(__always) static func derivative(_ x: Float8) -> Float8 {
         let s = fastSigmoid(quickGeluAlpha * x)
         return s * (1 + quickGeluAlpha * x * (1 - s))
+    }
+}
+
+/// `dx[i] = g[i] * F'(x[i])` for `count` floats, eight at a time, split over cores.
+@inline(__always)
+func mapDerivative8<F: ActivationFunction>(_: F.Type, _ x: UnsafePointer<Float>, _ g: UnsafePointer<Float>,
+                                           _ dx: UnsafeMutablePointer<Float>, count: Int) {
+    let blocks = (count + 7) / 8
+    parallelFor(blocks, grain: 2048) { range in
+        for b in range {
+            let i = b * 8
+            if i + 8 <= count {
+                store8(load8(g + i) * F.derivative(load8(x + i)), dx + i)
+            } else {
+                let n = count - i
+                storePartial8(loadPartial8(g + i, n) * F.derivative(loadPartial8(x + i, n)), dx + i, n)
+            }
+        }
     }
 }
 
@@ -55,26 +76,19 @@ func activationDerivative8(_ kind: Activation, _ x: Float8) -> Float8 {
 public func activationForward(_ kind: Activation, _ x: UnsafePointer<Float>,
                               _ y: UnsafeMutablePointer<Float>, count: Int) {
     switch kind {
-    case .silu: map8(x, y, count: count) { activation8(.silu, $0) }
-    case .gelu: map8(x, y, count: count) { activation8(.gelu, $0) }
-    case .quickGelu: map8(x, y, count: count) { activation8(.quickGelu, $0) }
+    case .silu: map8(SiluFunction.self, x, y, count: count)
+    case .gelu: map8(GeluFunction.self, x, y, count: count)
+    case .quickGelu: map8(QuickGeluFunction.self, x, y, count: count)
     }
 }
 
 /// `dx[i] = g[i] * f'(x[i])` for `count` floats (`dx` may be `g`), split over cores.
 public func activationBackward(_ kind: Activation, _ x: UnsafePointer<Float>, _ g: UnsafePointer<Float>,
                                _ dx: UnsafeMutablePointer<Float>, count: Int) {
-    let blocks = (count + 7) / 8
-    parallelFor(blocks, grain: 2048) { range in
-        for b in range {
-            let i = b * 8
-            if i + 8 <= count {
-                store8(load8(g + i) * activationDerivative8(kind, load8(x + i)), dx + i)
-            } else {
-                let n = count - i
-                storePartial8(loadPartial8(g + i, n) * activationDerivative8(kind, loadPartial8(x + i, n)), dx + i, n)
-            }
-        }
+    switch kind {
+    case .silu: mapDerivative8(SiluFunction.self, x, g, dx, count: count)
+    case .gelu: mapDerivative8(GeluFunction.self, x, g, dx, count: count)
+    case .quickGelu: mapDerivative8(QuickGeluFunction.self, x, g, dx, count: count)
     }
 }
 

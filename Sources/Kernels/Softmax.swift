@@ -1,49 +1,78 @@
 // Row softmax and its backward over raw pointers.
 
+/// `v` with its first `8 - keep` lanes set to 0: of a block loaded at `n - 8`, the lanes that
+/// the full blocks before it have not covered.
+@inline(__always)
+func lastLanes(_ v: Float8, keep: Int) -> Float8 {
+    v.replacing(with: 0, where: SIMD8<Int32>(0, 1, 2, 3, 4, 5, 6, 7) .< Int32(8 - keep))
+}
+
 /// Largest of the first `n` floats at `x` (`-infinity` when `n == 0`).
 @inline(__always)
 func rowMax(_ x: UnsafePointer<Float>, _ n: Int) -> Float {
-    var m = Float8(repeating: -.infinity)
+    if n < 8 { return horizontalMax(loadPartial8(x, n, fill: -.infinity)) }
+    var m = load8(x + n - 8)  // the tail, overlapping the last full block (harmless for a max)
     var i = 0
-    while i + 8 <= n { m = pointwiseMax(m, load8(x + i)); i += 8 }
-    if i < n { m = pointwiseMax(m, loadPartial8(x + i, n - i, fill: -.infinity)) }
-    return m.max()
+    while i + 8 <= n { m = lanewiseMax(m, load8(x + i)); i += 8 }
+    return horizontalMax(m)
 }
 
 /// Dot product of the first `n` floats at `x` and `y` (fixed summation order).
 @inline(__always)
 func rowDot(_ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, _ n: Int) -> Float {
+    if n < 8 { return (loadPartial8(x, n) * loadPartial8(y, n)).sum() }
     var s = Float8(repeating: 0)
     var i = 0
     while i + 8 <= n { s += load8(x + i) * load8(y + i); i += 8 }
-    if i < n { s += loadPartial8(x + i, n - i) * loadPartial8(y + i, n - i) }
+    if i < n { s += lastLanes(load8(x + n - 8) * load8(y + n - 8), keep: n - i) }
     return s.sum()
 }
 
-/// Numerically stable softmax of one row: `y[j] = e^(x[j] - max) / sum` over the first `valid`
-/// entries; entries `valid..<count` of `y` are set to 0 (masked keys). `y` may be `x`.
+/// `y[j] = e^(x[j] - shift)` for the first `n` floats (`y` may be `x`; `shift` must be at least
+/// the row maximum); returns the sum of the `y[j]`, in a fixed order.
 @inline(__always)
-func softmaxRow(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, valid: Int, count: Int) {
-    let m = rowMax(x, valid)
+func expShiftedRow(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ n: Int, shift: Float) -> Float {
+    if n < 8 {
+        // Padding lanes load -inf, whose exponential is 0, so they add nothing to the sum.
+        let e = fastExpNonPositive(loadPartial8(x, n, fill: -.infinity) - shift)
+        storePartial8(e, y, n)
+        return e.sum()
+    }
+    // A ragged tail is done as the last 8 floats, read before the full blocks overwrite any of
+    // them (when `y` is `x`); the overlapping lanes get the same values twice, counted once.
+    let tail = fastExpNonPositive(load8(x + n - 8) - shift)
     var s = Float8(repeating: 0)
     var i = 0
-    while i + 8 <= valid {
-        let e = fastExp(load8(x + i) - m)
+    while i + 8 <= n {
+        let e = fastExpNonPositive(load8(x + i) - shift)
         store8(e, y + i)
         s += e
         i += 8
     }
-    if i < valid {
-        // Padding lanes load -inf, whose exp is 0, so they add nothing to the sum.
-        let e = fastExp(loadPartial8(x + i, valid - i, fill: -.infinity) - m)
-        storePartial8(e, y + i, valid - i)
-        s += e
+    if i < n {
+        store8(tail, y + n - 8)
+        s += lastLanes(tail, keep: n - i)
     }
-    let inv = 1 / s.sum()
-    i = 0
-    while i + 8 <= valid { store8(load8(y + i) * inv, y + i); i += 8 }
-    while i < valid { y[i] *= inv; i += 1 }
-    if count > valid { (y + valid).update(repeating: 0, count: count - valid) }
+    return s.sum()
+}
+
+/// Unnormalized, numerically stable softmax of one row in place: the first `valid` entries
+/// become `e^(x[j] - max)`, entries `valid..<count` become 0 (masked keys). Returns
+/// `1 / sum`, the factor that normalizes the row.
+@inline(__always)
+func softmaxRowUnnormalized(_ x: UnsafeMutablePointer<Float>, valid: Int, count: Int) -> Float {
+    let sum = expShiftedRow(x, x, valid, shift: rowMax(x, valid))
+    if count > valid { (x + valid).update(repeating: 0, count: count - valid) }
+    return 1 / sum
+}
+
+/// Numerically stable softmax of one row of `count` floats: `y = e^(x - max) / sum`. `y` may be `x`.
+@inline(__always)
+func softmaxRow(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count: Int) {
+    let inv = 1 / expShiftedRow(x, y, count, shift: rowMax(x, count))
+    var i = 0
+    while i + 8 <= count { store8(load8(y + i) * inv, y + i); i += 8 }
+    while i < count { y[i] *= inv; i += 1 }
 }
 
 /// Softmax over each of `rows` rows of `cols` floats: `y[r, :] = softmax(x[r, :])`.
@@ -54,7 +83,7 @@ public func softmaxRows(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Flo
                         rows: Int, cols: Int, ldx: Int? = nil, ldy: Int? = nil) {
     let lx = ldx ?? cols, ly = ldy ?? cols
     parallelFor(rows, grain: max(1, 16384 / max(cols, 1))) { range in
-        for r in range { softmaxRow(x + r * lx, y + r * ly, valid: cols, count: cols) }
+        for r in range { softmaxRow(x + r * lx, y + r * ly, count: cols) }
     }
 }
 

@@ -72,6 +72,25 @@ final class MathKernelTests: XCTestCase {
         XCTAssertEqual(xs, ys)
     }
 
+    func testExpNonPositive() {
+        let xs = sweep(-87.33, 0, count: 100_000)
+        var worst = 0.0
+        var i = 0
+        while i + 8 <= xs.count {
+            var v = Float8(repeating: 0)
+            for l in 0..<8 { v[l] = xs[i + l] }
+            let y = fastExpNonPositive(v)
+            for l in 0..<8 {
+                let ref: Double = Foundation.exp(Double(xs[i + l]))
+                worst = max(worst, abs(Double(y[l]) - ref) / ref)
+            }
+            i += 8
+        }
+        XCTAssertLessThan(worst, 2e-7, "worst relative error \(worst)")
+        let tail = fastExpNonPositive(Float8(-87.34, -100, -1e30, -.infinity, 0, -0.0, -1, -88))
+        XCTAssertEqual(tail, Float8(0, 0, 0, 0, 1, 1, Float(Foundation.exp(-1.0)), 0))
+    }
+
     func testErfAbsoluteError() {
         let xs = sweep(-6, 6, count: 120_007) + [0, -0.0, 1e-7, -1e-7, 10, -10, 1e30, -1e30, .infinity, -.infinity]
         let ys = runErf(xs)
