@@ -1,0 +1,187 @@
+// Chunked multi-head scaled-dot-product attention over [B, T, H*D] row-major buffers.
+//
+// Heads are column blocks of width D inside rows of width H*D, so every GEMM reads Q, K, V and
+// writes O (and their gradients) in place through a row stride of H*D: no transposes or copies.
+// Scores exist only for one chunk of queries at a time, `chunk x Tk` floats per worker.
+//
+// The probabilities are never normalized in memory: a chunk holds `E = e^(S - rowmax)` and the
+// row factors `1 / rowsum(E)` are applied to the D-wide rows that come out of (or go into) the
+// GEMMs instead of to the Tk-wide rows of E, which saves a pass over the scores.
+
+/// The geometry of one attention call.
+public struct AttentionProblem: Sendable {
+    /// Batch size B.
+    public var batch: Int
+    /// Number of queries Tq per batch item.
+    public var queries: Int
+    /// Number of keys (and values) Tk per batch item.
+    public var keys: Int
+    /// Number of heads H.
+    public var heads: Int
+    /// Width D of one head; rows of Q, K, V and O hold H*D floats.
+    public var headDim: Int
+    /// Whether query `i` sees only keys `j <= i`.
+    public var causal: Bool
+    /// Factor applied to the dot products before the softmax (usually 1/sqrt(D)).
+    public var scale: Float
+    /// Queries per chunk: the score scratch holds `chunk x Tk` floats per worker.
+    public var chunk: Int
+
+    /// Describes an attention call; `chunk` defaults to 256 queries.
+    public init(batch: Int, queries: Int, keys: Int, heads: Int, headDim: Int,
+                causal: Bool, scale: Float, chunk: Int = 256) {
+        precondition(batch >= 0 && queries >= 0 && keys >= 1 && heads >= 1 && headDim >= 1 && chunk >= 1,
+                     "attention: bad geometry")
+        self.batch = batch
+        self.queries = queries
+        self.keys = keys
+        self.heads = heads
+        self.headDim = headDim
+        self.causal = causal
+        self.scale = scale
+        self.chunk = chunk
+    }
+
+    /// Row stride H*D of every operand.
+    public var width: Int { heads * headDim }
+    /// Number of query chunks per (batch, head).
+    public var chunksPerHead: Int { (queries + chunk - 1) / chunk }
+    /// Rows in the largest chunk.
+    var chunkRows: Int { min(chunk, queries) }
+
+    /// Rows `q0 ..< q0 + n` of chunk `c` and the number of keys any of them can see.
+    @inline(__always)
+    func chunkBounds(_ c: Int) -> (q0: Int, n: Int, keyEnd: Int) {
+        let q0 = c * chunk
+        let n = min(chunk, queries - q0)
+        return (q0, n, causal ? min(keys, q0 + n) : keys)
+    }
+
+    /// Keys visible to query `q` among the first `keyEnd`.
+    @inline(__always)
+    func visibleKeys(query q: Int, keyEnd: Int) -> Int {
+        causal ? min(keyEnd, q + 1) : keyEnd
+    }
+}
+
+/// Runs `items` independent work items, each with a `perItemScratch`-float buffer of its worker.
+///
+/// Strategy (measured on 8 heads x 4096 x 40, where it is 30-40% faster than the alternative of
+/// running the items in order and letting OpenBLAS thread each GEMM): with at least two items
+/// per core the items are split over cores and OpenBLAS is held to one thread meanwhile. The
+/// GEMMs are small enough that threading inside them gains little, and this way the softmax
+/// between the GEMMs runs on all cores too. With fewer items they run in order on the calling
+/// thread and OpenBLAS keeps its threads.
+///
+/// The OpenBLAS thread count is process-wide: a GEMM started on another thread while this runs
+/// is single-threaded (correct, only slower). Each item writes only its own outputs and the split
+/// depends only on the problem size, so reruns are bit-identical.
+func runAttentionItems(_ items: Int, scratch perItemScratch: Int,
+                       _ body: (Int, UnsafeMutablePointer<Float>) -> Void) {
+    guard items > 0 else { return }
+    let split = items >= 2 * coreCount && coreCount > 1
+    let savedThreads = BLAS.threads
+    if split { BLAS.setThreads(1) }
+    defer { if split { BLAS.setThreads(savedThreads) } }
+    parallelFor(items, grain: split ? 1 : items) { range in
+        let buffer = UnsafeMutablePointer<Float>.allocate(capacity: max(1, perItemScratch))
+        defer { buffer.deallocate() }
+        for item in range { body(item, buffer) }
+    }
+}
+
+/// Exponentiated scores of one query chunk of one head: `e[r, j] = exp(S[r, j] - max_j S[r, j])`
+/// with `S = scale * Q_chunk K^T`, masked keys at 0, as `n x keyEnd` floats; `inv[r]` receives
+/// `1 / sum_j e[r, j]`, so that the probabilities are `inv[r] * e[r, j]`.
+@inline(__always)
+func attentionScores(_ s: AttentionProblem, q: UnsafePointer<Float>, k: UnsafePointer<Float>,
+                     batch b: Int, head h: Int, q0: Int, n: Int, keyEnd: Int,
+                     e: UnsafeMutablePointer<Float>, inv: UnsafeMutablePointer<Float>) {
+    let w = s.width
+    sgemm(transB: .transposed, m: n, n: keyEnd, k: s.headDim, alpha: s.scale,
+          a: q + (b * s.queries + q0) * w + h * s.headDim, lda: w,
+          b: k + b * s.keys * w + h * s.headDim, ldb: w,
+          c: e, ldc: keyEnd)
+    for r in 0..<n {
+        inv[r] = softmaxRowUnnormalized(e + r * keyEnd, valid: s.visibleKeys(query: q0 + r, keyEnd: keyEnd),
+                                        count: keyEnd)
+    }
+}
+
+/// Attention forward: `out = softmax(scale * Q K^T [+ causal mask]) V` for every batch item and
+/// head. `q`, `out` are [B, Tq, H*D]; `k`, `v` are [B, Tk, H*D].
+public func attentionForward(_ s: AttentionProblem, q: UnsafePointer<Float>, k: UnsafePointer<Float>,
+                             v: UnsafePointer<Float>, out: UnsafeMutablePointer<Float>) {
+    let chunks = s.chunksPerHead, w = s.width, d = s.headDim, rows = s.chunkRows
+    runAttentionItems(s.batch * s.heads * chunks, scratch: rows * s.keys + rows) { item, buffer in
+        let c = item % chunks, h = (item / chunks) % s.heads, b = item / (chunks * s.heads)
+        let (q0, n, keyEnd) = s.chunkBounds(c)
+        let e = buffer, inv = buffer + rows * s.keys
+        attentionScores(s, q: q, k: k, batch: b, head: h, q0: q0, n: n, keyEnd: keyEnd, e: e, inv: inv)
+        let o = out + (b * s.queries + q0) * w + h * d
+        sgemm(m: n, n: d, k: keyEnd, a: e, lda: keyEnd, b: v + b * s.keys * w + h * d, ldb: w, c: o, ldc: w)
+        for r in 0..<n {
+            let row = o + r * w, f = inv[r]
+            for j in 0..<d { row[j] *= f }
+        }
+    }
+}
+
+/// Attention backward, flash-style: probabilities are recomputed chunk by chunk, never stored
+/// whole. From the inputs, the forward output `out` and its gradient `dOut`, writes
+///
+/// - `dq = scale * dS K` (overwritten),
+/// - `dk = scale * dS^T Q` and `dv = P^T dOut` (both must be zeroed by the caller),
+///
+/// where `dS = P * (dOut V^T - rowsum(dOut * out))`. Any of `dq`, `dk`, `dv` may be `nil` to
+/// skip that gradient and the work only it needs (with only `dv`, no `dS` is formed).
+public func attentionBackward(_ s: AttentionProblem, q: UnsafePointer<Float>, k: UnsafePointer<Float>,
+                              v: UnsafePointer<Float>, out: UnsafePointer<Float>, dOut: UnsafePointer<Float>,
+                              dq: UnsafeMutablePointer<Float>?, dk: UnsafeMutablePointer<Float>?,
+                              dv: UnsafeMutablePointer<Float>?) {
+    let needScores = dq != nil || dk != nil
+    if !needScores && dv == nil { return }
+    let chunks = s.chunksPerHead, w = s.width, d = s.headDim, rows = s.chunkRows
+    let block = rows * s.keys
+    let scratch = block * (needScores ? 2 : 1) + rows + rows * d
+    // One item per (batch, head): dK and dV accumulate over all query chunks of that head, so
+    // the chunks of a head run in order on one thread.
+    runAttentionItems(s.batch * s.heads, scratch: scratch) { item, buffer in
+        let h = item % s.heads, b = item / s.heads
+        let e = buffer, inv = buffer + block, scaledDOut = inv + rows, ds = scaledDOut + rows * d
+        let kHead = k + b * s.keys * w + h * d, vHead = v + b * s.keys * w + h * d
+        for c in 0..<chunks {
+            let (q0, n, keyEnd) = s.chunkBounds(c)
+            let rowOffset = (b * s.queries + q0) * w + h * d
+            attentionScores(s, q: q, k: k, batch: b, head: h, q0: q0, n: n, keyEnd: keyEnd, e: e, inv: inv)
+            if let dv {
+                // P^T dO = E^T (diag(inv) dO).
+                for r in 0..<n {
+                    let src = dOut + rowOffset + r * w, dst = scaledDOut + r * d, f = inv[r]
+                    for j in 0..<d { dst[j] = src[j] * f }
+                }
+                sgemm(transA: .transposed, m: keyEnd, n: d, k: n, a: e, lda: keyEnd,
+                      b: scaledDOut, ldb: d, beta: 1, c: dv + b * s.keys * w + h * d, ldc: w)
+            }
+            guard needScores else { continue }
+            // dP = dO V^T, then dS = P * (dP - rowsum(dO * O)) in place (masked keys have E = 0).
+            sgemm(transB: .transposed, m: n, n: keyEnd, k: d, a: dOut + rowOffset, lda: w,
+                  b: vHead, ldb: w, c: ds, ldc: keyEnd)
+            for r in 0..<n {
+                let delta = rowDot(dOut + rowOffset + r * w, out + rowOffset + r * w, d)
+                let er = e + r * keyEnd, dr = ds + r * keyEnd, f = inv[r]
+                var j = 0
+                while j + 8 <= keyEnd { store8(load8(er + j) * f * (load8(dr + j) - delta), dr + j); j += 8 }
+                while j < keyEnd { dr[j] = er[j] * f * (dr[j] - delta); j += 1 }
+            }
+            if let dq {
+                sgemm(m: n, n: d, k: keyEnd, alpha: s.scale, a: ds, lda: keyEnd, b: kHead, ldb: w,
+                      c: dq + rowOffset, ldc: w)
+            }
+            if let dk {
+                sgemm(transA: .transposed, m: keyEnd, n: d, k: n, alpha: s.scale, a: ds, lda: keyEnd,
+                      b: q + rowOffset, ldb: w, beta: 1, c: dk + b * s.keys * w + h * d, ldc: w)
+            }
+        }
+    }
+}
