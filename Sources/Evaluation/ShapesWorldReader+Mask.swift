@@ -151,23 +151,40 @@ extension ShapesWorldReader {
 
     /// Morphological closing with a (2 radius + 1)-pixel square: bridges stripes and dots of
     /// background colour without rounding convex shapes or the right-angled corners of crosses.
-    /// Outside the picture counts as unset for the dilation and as set for the erosion.
+    /// Computed on a canvas padded by `radius` unset pixels, so that objects near the border
+    /// neither grow into it nor get eaten by it.
     static func closed(_ mask: [Bool], width: Int, height: Int, radius: Int) -> [Bool] {
-        let dilated = filterRows(filterColumns(mask, width: width, height: height, radius: radius, any: true, outside: false),
-                                 width: width, height: height, radius: radius, any: true, outside: false)
-        return filterRows(filterColumns(dilated, width: width, height: height, radius: radius, any: false, outside: true),
-                          width: width, height: height, radius: radius, any: false, outside: true)
+        let paddedWidth = width + 2 * radius
+        let paddedHeight = height + 2 * radius
+        var padded = [Bool](repeating: false, count: paddedWidth * paddedHeight)
+        for y in 0..<height {
+            for x in 0..<width where mask[y * width + x] {
+                padded[(y + radius) * paddedWidth + x + radius] = true
+            }
+        }
+        let rows = filterRows(padded, width: paddedWidth, height: paddedHeight, radius: radius, any: true)
+        let dilated = filterColumns(rows, width: paddedWidth, height: paddedHeight, radius: radius, any: true)
+        let eroded = filterColumns(filterRows(dilated, width: paddedWidth, height: paddedHeight, radius: radius, any: false),
+                                   width: paddedWidth, height: paddedHeight, radius: radius, any: false)
+        var result = [Bool](repeating: false, count: width * height)
+        for y in 0..<height {
+            for x in 0..<width {
+                result[y * width + x] = eroded[(y + radius) * paddedWidth + x + radius]
+            }
+        }
+        return result
     }
 
-    /// One pass of a 1-D max (`any`) or min filter along rows.
-    static func filterRows(_ mask: [Bool], width: Int, height: Int, radius: Int, any: Bool, outside: Bool) -> [Bool] {
+    /// One pass of a 1-D max (`any`) or min filter along rows; outside the canvas counts as
+    /// unset for the max and set for the min.
+    static func filterRows(_ mask: [Bool], width: Int, height: Int, radius: Int, any: Bool) -> [Bool] {
         var result = mask
         for y in 0..<height {
             for x in 0..<width {
                 var value = !any
                 for offset in -radius...radius {
                     let nx = x + offset
-                    let sample = (nx < 0 || nx >= width) ? outside : mask[y * width + nx]
+                    let sample = (nx < 0 || nx >= width) ? !any : mask[y * width + nx]
                     if sample == any {
                         value = any
                         break
@@ -179,15 +196,15 @@ extension ShapesWorldReader {
         return result
     }
 
-    /// One pass of a 1-D max (`any`) or min filter along columns.
-    static func filterColumns(_ mask: [Bool], width: Int, height: Int, radius: Int, any: Bool, outside: Bool) -> [Bool] {
+    /// One pass of a 1-D max (`any`) or min filter along columns (outside as in ``filterRows``).
+    static func filterColumns(_ mask: [Bool], width: Int, height: Int, radius: Int, any: Bool) -> [Bool] {
         var result = mask
         for y in 0..<height {
             for x in 0..<width {
                 var value = !any
                 for offset in -radius...radius {
                     let ny = y + offset
-                    let sample = (ny < 0 || ny >= height) ? outside : mask[ny * width + x]
+                    let sample = (ny < 0 || ny >= height) ? !any : mask[ny * width + x]
                     if sample == any {
                         value = any
                         break

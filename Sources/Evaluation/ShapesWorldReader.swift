@@ -47,7 +47,7 @@ public enum ShapesWorldReader {
     /// Seed of the drawer whose pictures train the shape classifier.
     public static let trainingSeed: UInt64 = 0x5EED_0001
     /// Number of training pictures (equal numbers of each shape).
-    public static let trainingSamples = 1500
+    public static let trainingSamples = 1000
 
     /// Objects smaller than this fraction of the working picture (and than 8 pixels) are
     /// treated as noise: the picture reads as empty.
