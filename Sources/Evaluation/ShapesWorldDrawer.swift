@@ -18,14 +18,18 @@ public struct ShapesWorldDrawer: Sendable {
         public var noise: Double
         /// Largest change of each channel of the object colour, in 0...1 units.
         public var colourJitter: Double
+        /// How soft the picture is, 0 (sharp) to 1: the weight of a 3x3 box blur mixed into the
+        /// picture before the noise, like the soft edges of decoded pictures.
+        public var softness: Double
 
         public init(width: Int = 32, height: Int = 32, pastel: Double = 0, noise: Double = 0.025,
-                    colourJitter: Double = 0.04) {
+                    colourJitter: Double = 0.04, softness: Double = 0) {
             self.width = max(1, width)
             self.height = max(1, height)
             self.pastel = min(max(pastel, 0), 1)
             self.noise = max(noise, 0)
             self.colourJitter = max(colourJitter, 0)
+            self.softness = min(max(softness, 0), 1)
         }
     }
 
@@ -156,7 +160,7 @@ public struct ShapesWorldDrawer: Sendable {
     private mutating func render(_ scene: Scene) -> Image {
         let width = options.width
         let height = options.height
-        var pixels = [UInt8](repeating: 0, count: width * height * 3)
+        var values = [Double](repeating: 0, count: width * height * 3)
         let left = Int((scene.centreX - scene.radius).rounded(.down)) - 1
         let right = Int((scene.centreX + scene.radius).rounded(.up)) + 1
         let top = Int((scene.centreY - scene.radius).rounded(.down)) - 1
@@ -173,19 +177,52 @@ public struct ShapesWorldDrawer: Sendable {
                     fill = scene.textureRGB
                 }
                 let base = (y * width + x) * 3
-                let r = level + (fill.0 - level) * coverage
-                let g = level + (fill.1 - level) * coverage
-                let b = level + (fill.2 - level) * coverage
-                pixels[base] = Self.byte(r + options.noise * random.normal())
-                pixels[base + 1] = Self.byte(g + options.noise * random.normal())
-                pixels[base + 2] = Self.byte(b + options.noise * random.normal())
+                values[base] = level + (fill.0 - level) * coverage
+                values[base + 1] = level + (fill.1 - level) * coverage
+                values[base + 2] = level + (fill.2 - level) * coverage
             }
+        }
+        if options.softness > 0 {
+            values = Self.softened(values, width: width, height: height, weight: options.softness)
+        }
+        var pixels = [UInt8](repeating: 0, count: values.count)
+        for index in 0..<values.count {
+            pixels[index] = Self.byte(values[index] + options.noise * random.normal())
         }
         return Self.image(width: width, height: height, pixels: pixels)
     }
 
-    /// The fraction of pixel (x, y) inside the shape, from a 3x3 grid of samples.
+    /// `values` (interleaved RGB) mixed with their 3x3 box blur (edges clamped) by `weight`.
+    static func softened(_ values: [Double], width: Int, height: Int, weight: Double) -> [Double] {
+        var result = values
+        for y in 0..<height {
+            for x in 0..<width {
+                for c in 0..<3 {
+                    var sum = 0.0
+                    for dy in -1...1 {
+                        let ny = min(max(y + dy, 0), height - 1)
+                        for dx in -1...1 {
+                            let nx = min(max(x + dx, 0), width - 1)
+                            sum += values[(ny * width + nx) * 3 + c]
+                        }
+                    }
+                    let index = (y * width + x) * 3 + c
+                    result[index] = values[index] * (1 - weight) + sum / 9 * weight
+                }
+            }
+        }
+        return result
+    }
+
+    /// The fraction of pixel (x, y) inside the shape, from a 3x3 grid of samples. A pixel
+    /// whose four corners are inside is wholly inside (the shapes are convex, or for the cross
+    /// a union of two rectangles whose notch would leave a corner outside).
     static func coverage(_ scene: Scene, x: Int, y: Int) -> Double {
+        let left = Double(x), top = Double(y)
+        if contains(scene, x: left, y: top) && contains(scene, x: left + 1, y: top)
+            && contains(scene, x: left, y: top + 1) && contains(scene, x: left + 1, y: top + 1) {
+            return 1
+        }
         var inside = 0
         for sy in 0..<3 {
             for sx in 0..<3 {

@@ -116,20 +116,35 @@ extension ShapesWorldReader {
         return 1
     }
 
-    /// Pixels whose largest channel difference from the background exceeds the threshold
-    /// (at least 0.1, at least five noise deviations), without isolated pixels (fewer than two
-    /// of eight neighbours set).
-    static func differenceMask(_ image: WorkingImage, background: BackgroundEstimate) -> [Bool] {
-        let threshold = max(0.1, 5 * background.noise)
+    /// The largest channel difference of every pixel from the background.
+    static func differences(_ image: WorkingImage, background: BackgroundEstimate) -> [Double] {
         let count = image.width * image.height
-        var mask = [Bool](repeating: false, count: count)
+        var result = [Double](repeating: 0, count: count)
         for index in 0..<count {
             let dr = abs(image.red[index] - background.red)
             let dg = abs(image.green[index] - background.green)
             let db = abs(image.blue[index] - background.blue)
-            mask[index] = max(dr, dg, db) > threshold
+            result[index] = max(dr, dg, db)
         }
-        return despeckled(mask, width: image.width, height: image.height)
+        return result
+    }
+
+    /// The noise threshold: at least 0.1, at least five noise deviations.
+    static func noiseThreshold(_ background: BackgroundEstimate) -> Double {
+        max(0.1, 5 * background.noise)
+    }
+
+    /// Pixels whose difference exceeds `threshold`, without isolated ones (fewer than two of
+    /// eight neighbours set).
+    static func mask(_ differences: [Double], threshold: Double, width: Int, height: Int) -> [Bool] {
+        despeckled(differences.map { $0 > threshold }, width: width, height: height)
+    }
+
+    /// The median difference of the pixels in `mask`: the object's typical contrast.
+    static func contrast(_ differences: [Double], mask: [Bool]) -> Double {
+        var values: [Double] = []
+        for index in 0..<mask.count where mask[index] { values.append(differences[index]) }
+        return median(values)
     }
 
     static func despeckled(_ mask: [Bool], width: Int, height: Int) -> [Bool] {
@@ -178,39 +193,36 @@ extension ShapesWorldReader {
     /// One pass of a 1-D max (`any`) or min filter along rows; outside the canvas counts as
     /// unset for the max and set for the min.
     static func filterRows(_ mask: [Bool], width: Int, height: Int, radius: Int, any: Bool) -> [Bool] {
-        var result = mask
-        for y in 0..<height {
-            for x in 0..<width {
-                var value = !any
-                for offset in -radius...radius {
-                    let nx = x + offset
-                    let sample = (nx < 0 || nx >= width) ? !any : mask[y * width + nx]
-                    if sample == any {
-                        value = any
-                        break
-                    }
-                }
-                result[y * width + x] = value
-            }
-        }
-        return result
+        filterLines(mask, lines: height, length: width, lineStride: width, step: 1, radius: radius, any: any)
     }
 
     /// One pass of a 1-D max (`any`) or min filter along columns (outside as in ``filterRows``).
     static func filterColumns(_ mask: [Bool], width: Int, height: Int, radius: Int, any: Bool) -> [Bool] {
-        var result = mask
-        for y in 0..<height {
-            for x in 0..<width {
-                var value = !any
-                for offset in -radius...radius {
-                    let ny = y + offset
-                    let sample = (ny < 0 || ny >= height) ? !any : mask[ny * width + x]
-                    if sample == any {
-                        value = any
-                        break
+        filterLines(mask, lines: width, length: height, lineStride: 1, step: width, radius: radius, any: any)
+    }
+
+    /// The 1-D filter over `lines` lines of `length` samples, `step` apart, starting
+    /// `lineStride` apart: a sample becomes `any` when any sample within `radius` along its
+    /// line is `any`. A running count keeps it linear in the picture size.
+    static func filterLines(_ mask: [Bool], lines: Int, length: Int, lineStride: Int, step: Int,
+                            radius: Int, any: Bool) -> [Bool] {
+        var result = [Bool](repeating: !any, count: mask.count)
+        mask.withUnsafeBufferPointer { source in
+            result.withUnsafeMutableBufferPointer { target in
+                for line in 0..<lines {
+                    let base = line * lineStride
+                    var count = 0
+                    for position in 0..<min(radius, length) where source[base + position * step] == any {
+                        count += 1
+                    }
+                    for position in 0..<length {
+                        let entering = position + radius
+                        if entering < length && source[base + entering * step] == any { count += 1 }
+                        let leaving = position - radius - 1
+                        if leaving >= 0 && source[base + leaving * step] == any { count -= 1 }
+                        if count > 0 { target[base + position * step] = any }
                     }
                 }
-                result[y * width + x] = value
             }
         }
         return result
@@ -253,29 +265,37 @@ extension ShapesWorldReader {
     /// `mask` with every hole filled: unset pixels that no 4-connected path of unset pixels
     /// links to the border become set.
     static func holesFilled(_ mask: [Bool], width: Int, height: Int) -> [Bool] {
-        var outside = [Bool](repeating: false, count: mask.count)
+        var filled = [Bool](repeating: true, count: mask.count)
         var stack: [Int] = []
+        stack.reserveCapacity(mask.count)
         for index in borderIndices(width: width, height: height) where !mask[index] {
-            outside[index] = true
+            filled[index] = false
             stack.append(index)
         }
-        while let index = stack.popLast() {
-            let x = index % width
-            let y = index / width
-            if x > 0 { visit(index - 1, mask: mask, outside: &outside, stack: &stack) }
-            if x < width - 1 { visit(index + 1, mask: mask, outside: &outside, stack: &stack) }
-            if y > 0 { visit(index - width, mask: mask, outside: &outside, stack: &stack) }
-            if y < height - 1 { visit(index + width, mask: mask, outside: &outside, stack: &stack) }
+        mask.withUnsafeBufferPointer { source in
+            filled.withUnsafeMutableBufferPointer { target in
+                while let index = stack.popLast() {
+                    let x = index % width
+                    let y = index / width
+                    if x > 0 && !source[index - 1] && target[index - 1] {
+                        target[index - 1] = false
+                        stack.append(index - 1)
+                    }
+                    if x < width - 1 && !source[index + 1] && target[index + 1] {
+                        target[index + 1] = false
+                        stack.append(index + 1)
+                    }
+                    if y > 0 && !source[index - width] && target[index - width] {
+                        target[index - width] = false
+                        stack.append(index - width)
+                    }
+                    if y < height - 1 && !source[index + width] && target[index + width] {
+                        target[index + width] = false
+                        stack.append(index + width)
+                    }
+                }
+            }
         }
-        return outside.map { !$0 }
-    }
-
-    /// Marks an unset, unvisited pixel as reached from the outside and queues it.
-    @inline(__always)
-    private static func visit(_ index: Int, mask: [Bool], outside: inout [Bool], stack: inout [Int]) {
-        if !mask[index] && !outside[index] {
-            outside[index] = true
-            stack.append(index)
-        }
+        return filled
     }
 }

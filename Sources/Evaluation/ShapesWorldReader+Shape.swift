@@ -14,7 +14,9 @@ struct ObjectBounds {
 
 extension ShapesWorldReader {
     /// Number of values ``shapeFeatures(_:width:height:)`` returns.
-    static let shapeFeatureCount = 22
+    static let shapeFeatureCount = 13 + gridSide * gridSide
+    /// Cells per side of the occupancy grid (5 beat 3 and 4 on soft pictures).
+    static let gridSide = 5
 
     /// The bounding box and pixel count of `mask`, `nil` when it is empty.
     static func bounds(of mask: [Bool], width: Int, height: Int) -> ObjectBounds? {
@@ -75,7 +77,7 @@ extension ShapesWorldReader {
 
     /// Hand-made, size-independent features of a filled object mask:
     /// fill ratio of the bounding box, log aspect ratio, centroid offset (top/bottom
-    /// asymmetry), fill of five horizontal and five vertical bands, and fill of a 3x3 grid
+    /// asymmetry), fill of five horizontal and five vertical bands, and fill of a 5x5 grid
     /// (crosses have empty corners, diamonds nearly empty ones, squares full ones).
     static func shapeFeatures(_ mask: [Bool], width: Int, height: Int) -> [Double]? {
         guard let box = bounds(of: mask, width: width, height: height) else { return nil }
@@ -86,15 +88,16 @@ extension ShapesWorldReader {
         var rowBandSize = [Double](repeating: 0, count: 5)
         var columnBands = [Double](repeating: 0, count: 5)
         var columnBandSize = [Double](repeating: 0, count: 5)
-        var grid = [Double](repeating: 0, count: 9)
-        var gridSize = [Double](repeating: 0, count: 9)
+        let cells = gridSide * gridSide
+        var grid = [Double](repeating: 0, count: cells)
+        var gridSize = [Double](repeating: 0, count: cells)
         var sumY = 0.0
         for y in 0..<h {
             let rowBand = band(y, of: h, bands: 5)
-            let gridRow = band(y, of: h, bands: 3)
+            let gridRow = band(y, of: h, bands: gridSide)
             for x in 0..<w {
                 let columnBand = band(x, of: w, bands: 5)
-                let cell = gridRow * 3 + band(x, of: w, bands: 3)
+                let cell = gridRow * gridSide + band(x, of: w, bands: gridSide)
                 rowBandSize[rowBand] += 1
                 columnBandSize[columnBand] += 1
                 gridSize[cell] += 1
@@ -113,7 +116,7 @@ extension ShapesWorldReader {
         features.append((sumY / area - Double(h - 1) / 2) / Double(h))
         for index in 0..<5 { features.append(rowBands[index] / max(rowBandSize[index], 1)) }
         for index in 0..<5 { features.append(columnBands[index] / max(columnBandSize[index], 1)) }
-        for index in 0..<9 { features.append(grid[index] / max(gridSize[index], 1)) }
+        for index in 0..<cells { features.append(grid[index] / max(gridSize[index], 1)) }
         return features
     }
 

@@ -11,7 +11,7 @@ import Images
 ///    (shades, pastel tints and soft edges keep that angle), matched to the nearest reference
 ///    hue; too little chroma reads as no colour.
 /// 4. Shape: size-independent geometry of the mask (fill ratio of the bounding box, aspect,
-///    top/bottom asymmetry, band and 3x3-grid fills, after turning the heavier half down) fed
+///    top/bottom asymmetry, band and 5x5-grid fills, after turning the heavier half down) fed
 ///    to a Gaussian classifier trained on first use on ``ShapesWorldDrawer`` pictures of a fixed
 ///    seed (``trainingSeed``). Deterministic; thousands of pictures per second in release builds.
 public enum ShapesWorldReader {
@@ -47,7 +47,7 @@ public enum ShapesWorldReader {
     /// Seed of the drawer whose pictures train the shape classifier.
     public static let trainingSeed: UInt64 = 0x5EED_0001
     /// Number of training pictures (equal numbers of each shape).
-    public static let trainingSamples = 1000
+    public static let trainingSamples = 1500
 
     /// Objects smaller than this fraction of the working picture (and than 8 pixels) are
     /// treated as noise: the picture reads as empty.
@@ -99,17 +99,20 @@ public enum ShapesWorldReader {
     /// The shape classifier, trained once (thread-safely) on first use.
     static let shapeClassifier: GaussianClassifier = trainShapeClassifier(seed: trainingSeed, samples: trainingSamples)
 
-    /// Trains the shape classifier on `samples` drawings (shapes in turn; every other one
-    /// pastel-tinted) of a drawer seeded with `seed`.
+    /// Trains the shape classifier on `samples` drawings (shapes in turn) from three drawers
+    /// seeded from `seed`: sharp, pastel-tinted, and soft (``ShapesWorldDrawer/Options/softness``).
     static func trainShapeClassifier(seed: UInt64, samples: Int) -> GaussianClassifier {
-        var plain = ShapesWorldDrawer(seed: seed)
-        var pastel = ShapesWorldDrawer(seed: seed ^ 0xA5A5_A5A5, options: .init(pastel: 0.35))
+        var drawers = [
+            ShapesWorldDrawer(seed: seed),
+            ShapesWorldDrawer(seed: seed ^ 0xA5A5_A5A5, options: .init(pastel: 0.35)),
+            ShapesWorldDrawer(seed: seed ^ 0x5A5A_5A5A, options: .init(softness: 0.8)),
+        ]
         var features: [[Double]] = []
         var labels: [Int] = []
         let shapes = ShapeKind.allCases
         for index in 0..<samples {
             let shape = shapes[index % shapes.count]
-            let drawing = index % 2 == 0 ? plain.draw(shape: shape) : pastel.draw(shape: shape)
+            let drawing = drawers[index % drawers.count].draw(shape: shape)
             guard let sample = objectFeatures(drawing.image) else { continue }
             features.append(sample)
             labels.append(shape.rawValue)
@@ -125,14 +128,24 @@ public enum ShapesWorldReader {
         return shapeFeatures(object, width: working.width, height: working.height)
     }
 
-    /// The raw difference mask and the cleaned object mask (closed, largest component, holes
-    /// filled) of a working picture.
+    /// The raw difference mask (beyond the noise threshold) and the cleaned object mask: pixels
+    /// beyond the larger of the noise threshold and ``edgeContrastFraction`` of the object's
+    /// median contrast (so soft edges are cut where a sharp edge would be), closed, largest
+    /// component kept, holes filled.
     static func objectMasks(_ working: WorkingImage, background: BackgroundEstimate) -> (raw: [Bool], object: [Bool]) {
         let width = working.width
         let height = working.height
-        let raw = differenceMask(working, background: background)
-        let closedMask = closed(raw, width: width, height: height, radius: 2)
+        let difference = differences(working, background: background)
+        let noise = noiseThreshold(background)
+        let raw = mask(difference, threshold: noise, width: width, height: height)
+        let edge = max(noise, edgeContrastFraction * contrast(difference, mask: raw))
+        let strict = edge > noise ? mask(difference, threshold: edge, width: width, height: height) : raw
+        let closedMask = closed(strict, width: width, height: height, radius: 2)
         let largest = largestComponent(closedMask, width: width, height: height)
         return (raw, holesFilled(largest, width: width, height: height))
     }
+
+    /// Where the object's edge is cut, as a fraction of its median contrast to the background.
+    /// (0.3 kept sharp pictures as they were and read soft ones best among 0 to 0.55.)
+    static let edgeContrastFraction = 0.3
 }

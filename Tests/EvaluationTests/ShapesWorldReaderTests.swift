@@ -129,6 +129,18 @@ final class ShapesWorldReaderTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(tally.shapeAccuracy, 0.9)
     }
 
+    func testSoftPictures() {
+        var drawer = ShapesWorldDrawer(seed: Self.testSeed + 7, options: .init(softness: 0.8))
+        var tally = Tally()
+        for _ in 0..<200 {
+            let drawing = drawer.draw()
+            tally.add(drawing, ShapesWorldReader.read(drawing.image))
+        }
+        print(tally.summary("soft drawings (softness 0.8)"))
+        XCTAssertGreaterThanOrEqual(tally.colourAccuracy, 0.98)
+        XCTAssertGreaterThanOrEqual(tally.shapeAccuracy, 0.93)
+    }
+
     func testLargerPictures() throws {
         var drawer = ShapesWorldDrawer(seed: Self.testSeed + 2)
         var upscaled = Tally()
