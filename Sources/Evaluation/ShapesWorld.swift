@@ -113,10 +113,14 @@ public enum BackgroundKind: Int, CaseIterable, Sendable, CustomStringConvertible
 public enum ShapesWorld {
     /// One evaluation prompt, e.g. "a red circle", with the concepts it names.
     public struct Prompt: Sendable, Equatable, CustomStringConvertible {
+        /// The prompt, e.g. "a red circle" or "an orange square".
         public let text: String
+        /// The colour the prompt asks for.
         public let colour: ColourKind
+        /// The shape the prompt asks for.
         public let shape: ShapeKind
 
+        /// The prompt "a(n) <colour> <shape>".
         public init(colour: ColourKind, shape: ShapeKind) {
             self.colour = colour
             self.shape = shape

@@ -8,8 +8,9 @@ import Images
 public struct ShapesWorldDrawer: Sendable {
     /// What every picture of a drawer shares.
     public struct Options: Sendable, Equatable {
-        /// Picture size in pixels; shapes, stripes and dots scale with the smaller side.
+        /// Picture width in pixels; shapes, stripes and dots scale with the smaller side.
         public var width: Int
+        /// Picture height in pixels.
         public var height: Int
         /// How far object colours are mixed towards white, 0 (none) to 1 (white); 0.35 gives the
         /// pastel-tinted world.
@@ -22,6 +23,7 @@ public struct ShapesWorldDrawer: Sendable {
         /// picture before the noise, like the soft edges of decoded pictures.
         public var softness: Double
 
+        /// Options for the plain 32x32 world by default; out-of-range values are clamped.
         public init(width: Int = 32, height: Int = 32, pastel: Double = 0, noise: Double = 0.025,
                     colourJitter: Double = 0.04, softness: Double = 0) {
             self.width = max(1, width)
@@ -37,12 +39,14 @@ public struct ShapesWorldDrawer: Sendable {
     public struct Drawing: Sendable {
         /// The picture: 8-bit RGB, `options.width` x `options.height`.
         public let image: Image
+        /// What was drawn.
         public let shape: ShapeKind
         public let colour: ColourKind
         public let texture: TextureKind
         public let background: BackgroundKind
-        /// Centre of the object in pixels (x to the right, y down).
+        /// Centre of the object in pixels, x to the right.
         public let centreX: Double
+        /// Centre of the object in pixels, y down.
         public let centreY: Double
         /// Half the object's width and height, in pixels.
         public let radius: Double

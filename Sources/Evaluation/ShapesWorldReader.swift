@@ -39,8 +39,9 @@ public enum ShapesWorldReader {
         /// Opponent-plane hue angle of the object's pixels in degrees (red 0, orange ~30,
         /// yellow ~54, green ~128, blue ~229, purple ~285).
         public var hue: Double
-        /// HSV saturation and value of the mean colour of the object's pixels.
+        /// HSV saturation of the mean colour of the object's pixels.
         public var saturation: Double
+        /// HSV value (largest channel) of the mean colour of the object's pixels.
         public var value: Double
     }
 
