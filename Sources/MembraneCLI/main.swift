@@ -1,2 +1,2 @@
 // Entry point of the `membrane` command; the commands live in their own files.
-Membrane.main()
+MembraneCommand.main()

@@ -9,6 +9,12 @@ public struct LossParts: Sendable, Equatable {
     /// MSE between membrane and original predictions on the anchors (before la_strength).
     public var anchoring: Float = 0
     public var total: Float = 0
+
+    public init(erase: Float = 0, anchoring: Float = 0, total: Float = 0) {
+        self.erase = erase
+        self.anchoring = anchoring
+        self.total = total
+    }
 }
 
 /// Trains one membrane with the SPM objective (erase + Latent Anchoring).

@@ -2,7 +2,7 @@ import ArgumentParser
 
 /// The `membrane` root command. Later subcommands (generate, train, catalog, status) are added
 /// to `subcommands` here.
-struct Membrane: ParsableCommand {
+struct MembraneCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "membrane",
         abstract: "Membrane: a distributed trainer for Concept Semi-Permeable Membranes (SD v1.x).",
