@@ -7,6 +7,11 @@ let runs = args.firstIndex(of: "--runs").flatMap { Int(args[$0 + 1]) } ?? 5
 let only = args.firstIndex(of: "--only").map { args[$0 + 1] }
 
 print("# Membrane benchmarks")
+let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+let model = args.firstIndex(of: "--model").map { URL(fileURLWithPath: args[$0 + 1]) } ?? root.appendingPathComponent("models/shapesworld-a")
 if only == nil || only == "kernels" {
     _ = kernelBenchmarks(runs: runs)
+}
+if only == nil || only == "unet" || only == "unet-small" {
+    do { try unetBenchmarks(runs: runs, modelDirectory: model, includeSD15: only != "unet-small") } catch { print("unet benchmark failed: \(error)") }
 }
