@@ -8,7 +8,13 @@ APT_PACKAGES := libopenblas-dev libopenmpi-dev openmpi-bin libzmq3-dev libpng-de
 # Open MPI refuses to start as root without these; set for the test run only.
 MPI_ROOT_ENV := OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 
-.PHONY: help deps build test demo bench clean
+# bench-compare: an ignored venv with PyTorch (CPU only) and diffusers, and its runs per benchmark.
+VENV := .venv
+PY_PACKAGES := torch diffusers transformers safetensors numpy
+BENCH_RUNS ?= 5
+BENCH_COMPARE_FLAGS ?=
+
+.PHONY: help deps build test demo bench bench-compare clean
 
 help:
 	@echo "make deps   install missing Debian packages ($(APT_PACKAGES))"
@@ -16,6 +22,8 @@ help:
 	@echo "make test   deps, build everything with tests, run the test suite"
 	@echo "make demo   deps, build, run membrane doctor and the demo"
 	@echo "make bench  deps, release build, run .build/release/MembraneBench"
+	@echo "make bench-compare  same work timed in PyTorch CPU (venv $(VENV)/) and Membrane, ratios in one table"
+	@echo "                    (BENCH_RUNS=N, default $(BENCH_RUNS); BENCH_COMPARE_FLAGS=--quick skips SD v1.5)"
 	@echo "make clean  remove build products"
 
 # Installs only what dpkg does not report as installed; silent when everything is there.
@@ -48,6 +56,21 @@ demo: build
 bench: deps
 	$(SWIFT) build -c release --product MembraneBench
 	.build/release/MembraneBench
+
+# Creates $(VENV) and installs $(PY_PACKAGES) only when one is missing. torch: a CPU-only wheel
+# when pip's configured find-links has one (PyPI's own x86_64 torch pulls several GB of CUDA
+# wheels), otherwise PyPI's default. Then bench/compare_pytorch.py times the PyTorch side and
+# runs MembraneBench itself, so both columns come from the same run.
+bench-compare: deps
+	@test -x $(VENV)/bin/python || python3 -m venv $(VENV)
+	@if ! $(VENV)/bin/python -c 'import importlib.util, sys; sys.exit(any(importlib.util.find_spec(m) is None for m in sys.argv[1:]))' $(PY_PACKAGES); then \
+	  echo "make bench-compare: installing $(PY_PACKAGES) into $(VENV)"; \
+	  $(VENV)/bin/pip install -q --no-index --no-deps torch 2>/dev/null \
+	    || echo "make bench-compare: no CPU-only torch wheel in pip's find-links; PyPI's default torch (CUDA build) follows"; \
+	  $(VENV)/bin/pip install $(PY_PACKAGES); \
+	fi
+	$(SWIFT) build -c release --product MembraneBench
+	$(VENV)/bin/python bench/compare_pytorch.py --runs $(BENCH_RUNS) $(BENCH_COMPARE_FLAGS)
 
 clean:
 	$(SWIFT) package clean
