@@ -82,6 +82,40 @@ public struct MembraneTrainer {
     }
 
     private func runUnit(_ unit: Int, into gradient: inout [Float]) -> LossParts {
+        let (loss, parts) = unitLoss(iteration: iteration, unit: unit)
+        loss.backward()
+        var offset = 0
+        for p in membrane.parameters {
+            if let g = p.grad {
+                let gp = g.pointer
+                for i in 0..<p.count { gradient[offset + i] += gp[i] }
+                p.zeroGrad()
+            }
+            offset += p.count
+        }
+        return parts
+    }
+
+    /// The loss of the current membrane on the draws of (`iteration`, `unit`) without training:
+    /// a fixed yardstick for tests and progress reports (means over `units`).
+    public func probe(iterations: [Int], units: Range<Int> = 0..<1) -> LossParts {
+        var sum = LossParts()
+        let n = Float(iterations.count * units.count)
+        withoutGradient {
+            for it in iterations {
+                for u in units {
+                    let p = unitLoss(iteration: it, unit: u).parts
+                    sum.erase += p.erase * Float(config.batchSize) / n
+                    sum.anchoring += p.anchoring * Float(config.batchSize) / n
+                    sum.total += p.total * Float(config.batchSize) / n
+                }
+            }
+        }
+        return sum
+    }
+
+    /// One unit's loss (scaled by 1 / batch size) and its parts.
+    func unitLoss(iteration: Int, unit: Int) -> (loss: Tensor, parts: LossParts) {
         var rng = stream(iteration: iteration, unit: unit)
         let c = config, unet = model.unet
         let tTo = rng.int(in: 1..<c.maxDenoisingSteps)
@@ -130,17 +164,7 @@ public struct MembraneTrainer {
             loss = loss + anchorLoss * c.laStrength
         }
         let scale = 1 / Float(c.batchSize)
-        (loss * scale).backward()
-        var offset = 0
-        for p in membrane.parameters {
-            if let g = p.grad {
-                let gp = g.pointer
-                for i in 0..<p.count { gradient[offset + i] += gp[i] }
-                p.zeroGrad()
-            }
-            offset += p.count
-        }
-        return LossParts(erase: eraseLoss.item * scale, anchoring: anchorValue * scale, total: loss.item * scale)
+        return (loss * scale, LossParts(erase: eraseLoss.item * scale, anchoring: anchorValue * scale, total: loss.item * scale))
     }
 
     /// Latent Anchoring samples: random directions, kept with probability 1 - cos(c_t, n), scaled
