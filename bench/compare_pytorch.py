@@ -273,6 +273,9 @@ def main():
         print(f"  not in MembraneBench's output: {', '.join(missing)}")
     print("  ratio > 1: Membrane slower; < 1: Membrane faster")
     print("  1-minute load average (2 cores): " + ", ".join(f"{k} {v}" for k, v in loads.items()))
+    if max(float(v) for v in loads.values()) > 3:
+        print("  warning: the machine was busy (load > 3 where the benchmark itself makes 2): "
+              "timings and ratios are unreliable, PyTorch's small-UNet rows worst; rerun when quiet")
 
 
 if __name__ == "__main__":
