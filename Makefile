@@ -49,9 +49,19 @@ test: deps
 	$(SWIFT) build --build-tests
 	$(MPI_ROOT_ENV) $(SWIFT) test --skip-build --disable-swift-testing
 
+# The main job on the embedded model: train a membrane that erases "red", then draw the same
+# prompts and seeds without and with it. Pictures land in out/demo/.
+DEMO_PROMPTS := --prompt "a red circle" --prompt "a red square" --prompt "a blue triangle" \
+	--prompt "a green cross" --prompt "a yellow circle" --prompt "an orange diamond"
+DEMO_ITERATIONS ?= 200
+MEMBRANE := .build/release/membrane
+
 demo: build
-	.build/release/membrane doctor
-	@echo "demo: coming with SD inference"
+	$(MEMBRANE) doctor
+	$(MEMBRANE) generate $(DEMO_PROMPTS) --images-per-prompt 4 --cfg 5 --out out/demo/before
+	$(MEMBRANE) train --config configs/shapesworld/red.yaml --iterations $(DEMO_ITERATIONS) --out out/demo/red.safetensors
+	$(MEMBRANE) generate $(DEMO_PROMPTS) --images-per-prompt 4 --cfg 5 --membrane out/demo/red.safetensors --out out/demo/after
+	@echo "demo: before/after grids in out/demo/before/grid.png and out/demo/after/grid.png"
 
 bench: deps
 	$(SWIFT) build -c release --product MembraneBench

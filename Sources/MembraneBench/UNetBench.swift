@@ -23,7 +23,7 @@ func unetBenchmarks(runs: Int, modelDirectory: URL, includeSD15: Bool = true) th
         let ctx = small.encode(prompts: Array(repeating: "a red circle", count: batch))
         let t = medianSeconds(runs: runs * 4) { _ = small.unet(x, timesteps: Array(repeating: 500, count: batch), context: ctx) }
         rows.append(Row(name: "shapesworld-a UNet forward, batch \(batch)", seconds: t, flops: nil,
-                        note: batch == 1 ? "PyTorch CPU: 27 ms" : "PyTorch CPU: 86 ms"))
+                        note: "PyTorch on this machine: make bench-compare"))
     }
     if !includeSD15 { printTable("UNet forward (medians)", rows, reference: nil); return }
 
@@ -36,6 +36,6 @@ func unetBenchmarks(runs: Int, modelDirectory: URL, includeSD15: Bool = true) th
     let t = medianSeconds(runs: max(1, runs / 2), warmup: 1) { _ = unet(x, timesteps: [500], context: ctx) }
     let rss = Double(peakRSSBytes()) / 1e9
     rows.append(Row(name: "SD v1.5 UNet forward 64x64, batch 1", seconds: t, flops: nil,
-                    note: String(format: "target <= 7 s (PyTorch 6.95 s); peak RSS %.2f GB (target <= 6); weights built in %.0f s", rss, built)))
+                    note: String(format: "peak RSS %.2f GB (target <= 6); weights built in %.0f s; PyTorch: make bench-compare", rss, built)))
     printTable("UNet forward (medians)", rows, reference: nil)
 }
