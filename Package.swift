@@ -45,7 +45,7 @@ let package = Package(
         .target(name: "Membranes", dependencies: ["StableDiffusion", "TensorEngine", "SafeTensors", "Yams"]),
 
         .executableTarget(name: "MembraneCLI", dependencies: [
-            "TensorEngine", "Kernels", "Distributed", "ControlSocket", "Images", "StableDiffusion", "Membranes", "Tokenizer",
+            "TensorEngine", "Kernels", "Distributed", "ControlSocket", "Images", "StableDiffusion", "Membranes", "Tokenizer", "Evaluation",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // Benchmarks: run by `make bench`, never by `make test`.
@@ -56,7 +56,7 @@ let package = Package(
 
         .testTarget(name: "KernelsTests", dependencies: ["Kernels"]),
         .testTarget(name: "TensorEngineTests", dependencies: ["TensorEngine", "Kernels"]),
-        .testTarget(name: "DistributedTests", dependencies: ["Distributed"]),
+        .testTarget(name: "DistributedTests", dependencies: ["Distributed", "Membranes", "StableDiffusion", "TestSupport"]),
         .testTarget(name: "ControlSocketTests", dependencies: ["ControlSocket"]),
         .testTarget(name: "ImagesTests", dependencies: ["Images"]),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "Images"]),
