@@ -1,0 +1,6 @@
+import XCTest
+@testable import Coordinator
+
+final class CatalogTests: XCTestCase {
+    func testPlaceholder() {}
+}
