@@ -97,6 +97,7 @@ public enum CatalogRun {
                                           control: p.control, endpoint: p.endpoint, heartbeatTimeout: options.heartbeatTimeout)
             let code = try coordinator.run()
             p.control.close()
+            if p.endpoint.hasPrefix("ipc://") { unlink(String(p.endpoint.dropFirst("ipc://".count))) }
             p.lock.release()
             return code
         }
