@@ -81,7 +81,9 @@ public struct Library: Sendable {
     /// The index; an empty one if the library has none yet.
     public func readIndex() throws -> LibraryIndex {
         guard let data = FileManager.default.contents(atPath: indexURL.path) else { return LibraryIndex() }
-        do { return try JSONDecoder().decode(LibraryIndex.self, from: data) } catch {
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        do { return try decoder.decode(LibraryIndex.self, from: data) } catch {
             throw LibraryError(path: indexURL.path, problem: "unreadable index (\(error)); move it away to rebuild the library")
         }
     }

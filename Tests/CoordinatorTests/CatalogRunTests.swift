@@ -114,7 +114,7 @@ final class CatalogRunTests: XCTestCase {
           - name: triangle
             la_strength: 500
         """
-        let catalogURL = try Runs.writeCatalog(in: folder, concepts: concepts, iterations: 4, every: 100)
+        let catalogURL = try Runs.writeCatalog(in: folder, concepts: concepts, iterations: 6, every: 100)
         let library = Library(directory: folder.appendingPathComponent("lib"))
         let launcher = Fixtures.repoRoot.appendingPathComponent("cluster/mpirun-membrane")
         let args = ["-np", "3", "--oversubscribe", try Runs.membrane().path, "catalog", "run", catalogURL.path, "--library", library.directory.path]
@@ -124,7 +124,9 @@ final class CatalogRunTests: XCTestCase {
         let stopped = run.wait(timeout: 60)
         XCTAssertEqual(stopped.status, 143, stopped.err)
         XCTAssertEqual(RunStatus.read(library: library)?.state, "interrupted")
-        let saved = try JobCheckpoint.read(from: library.checkpointURL("red"))
+        guard let saved = try? JobCheckpoint.read(from: library.checkpointURL("red")) else {
+            return XCTFail("no checkpoint for red after SIGTERM:\n\(stopped.err)")
+        }
         XCTAssertGreaterThanOrEqual(saved.iteration, 1)
 
         // SIGTERM straight to mpirun: Open MPI kills the ranks a second later (and exits 1), but
@@ -135,8 +137,9 @@ final class CatalogRunTests: XCTestCase {
         kill(direct.process.processIdentifier, SIGTERM)
         let directEnd = direct.wait(timeout: 60)
         XCTAssertNotEqual(directEnd.status, 0)
-        let after = try JobCheckpoint.read(from: library.checkpointURL("red"))
-        XCTAssertGreaterThan(after.iteration, before, directEnd.err)
+        let after = (try? JobCheckpoint.read(from: library.checkpointURL("red")))?.iteration ?? 0
+        let finished = FileManager.default.fileExists(atPath: library.membraneURL("red").path)
+        XCTAssertTrue(after > before || finished, "checkpoint at \(after), before \(before):\n\(directEnd.err)")
 
         let rerun = try Runs.run(np: 3, catalog: catalogURL, library: library.directory)
         XCTAssertEqual(rerun.status, 0, rerun.err)
