@@ -65,6 +65,7 @@ demo: build
 
 bench: deps
 	$(SWIFT) build -c release --product MembraneBench
+	$(SWIFT) build -c release --product membrane
 	.build/release/MembraneBench
 
 # Creates $(VENV) and installs $(PY_PACKAGES) only when one is missing. torch: a CPU-only wheel

@@ -43,13 +43,15 @@ let package = Package(
         .target(name: "StableDiffusion", dependencies: ["TensorEngine", "SafeTensors", "Tokenizer"]),
         // Membranes: the adapter, its file format, Facilitated Transport and training.
         .target(name: "Membranes", dependencies: ["StableDiffusion", "TensorEngine", "SafeTensors", "Yams"]),
+        // Catalog runs: library, checkpoints, MPI worker groups, control socket, signals.
+        .target(name: "Coordinator", dependencies: ["Membranes", "StableDiffusion", "Distributed", "ControlSocket", "SafeTensors", "TensorEngine"]),
 
         .executableTarget(name: "MembraneCLI", dependencies: [
-            "TensorEngine", "Kernels", "Distributed", "ControlSocket", "Images", "StableDiffusion", "Membranes", "Tokenizer", "Evaluation",
+            "TensorEngine", "Kernels", "Distributed", "ControlSocket", "Images", "StableDiffusion", "Membranes", "Tokenizer", "Evaluation", "Coordinator",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // Benchmarks: run by `make bench`, never by `make test`.
-        .executableTarget(name: "MembraneBench", dependencies: ["TensorEngine", "Kernels", "StableDiffusion", "SafeTensors"]),
+        .executableTarget(name: "MembraneBench", dependencies: ["TensorEngine", "Kernels", "StableDiffusion", "SafeTensors", "Membranes", "Coordinator"]),
 
         // Shared fixtures for test targets (paths of ../shared, models loaded once).
         .target(name: "TestSupport", dependencies: ["StableDiffusion", "SafeTensors", "TensorEngine"]),
@@ -64,5 +66,6 @@ let package = Package(
         .testTarget(name: "TokenizerTests", dependencies: ["Tokenizer", "SafeTensors"]),
         .testTarget(name: "StableDiffusionTests", dependencies: ["StableDiffusion", "SafeTensors", "TestSupport"]),
         .testTarget(name: "MembranesTests", dependencies: ["Membranes", "StableDiffusion", "SafeTensors", "TestSupport"]),
+        .testTarget(name: "CoordinatorTests", dependencies: ["Coordinator", "Membranes", "StableDiffusion", "SafeTensors", "TestSupport"]),
     ]
 )

@@ -1,7 +1,7 @@
 import Foundation
 
 // `make bench`: long-running benchmarks, never part of `make test`.
-// Usage: MembraneBench [--runs N] [--only kernels|...]
+// Usage: MembraneBench [--runs N] [--only kernels|unet|unet-small|scaling]
 let args = CommandLine.arguments
 let runs = args.firstIndex(of: "--runs").flatMap { Int(args[$0 + 1]) } ?? 5
 let only = args.firstIndex(of: "--only").map { args[$0 + 1] }
@@ -14,4 +14,7 @@ if only == nil || only == "kernels" {
 }
 if only == nil || only == "unet" || only == "unet-small" {
     do { try unetBenchmarks(runs: runs, modelDirectory: model, includeSD15: only != "unet-small") } catch { print("unet benchmark failed: \(error)") }
+}
+if only == nil || only == "scaling" {
+    do { try scalingBenchmarks(modelDirectory: model) } catch { print("scaling benchmark failed: \(error)") }
 }

@@ -6,6 +6,7 @@ struct MembraneCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "membrane",
         abstract: "Membrane: a distributed trainer for Concept Semi-Permeable Membranes (SD v1.x).",
-        subcommands: [Doctor.self, Generate.self, Evaluate.self, Train.self, Tokenize.self, Inspect.self, SelfTest.self]
+        subcommands: [Doctor.self, Generate.self, Train.self, Evaluate.self, CatalogCommand.self, Status.self, Cancel.self,
+                      Tokenize.self, Inspect.self, SelfTest.self]
     )
 }

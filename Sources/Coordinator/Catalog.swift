@@ -1,0 +1,134 @@
+import Foundation
+import Membranes
+
+/// A catalog file: the base model and the concepts to erase, each with its resolved training
+/// config.
+///
+/// ```yaml
+/// model: path/to/diffusers/folder      # base model (relative paths: from the catalog's folder)
+/// config: configs/shapesworld/red.yaml # shared training config (optional)
+/// iterations: 200                      # overrides of the shared config (optional), any config key
+/// checkpoint_every: 25                 # iterations between checkpoints (default 25)
+/// concepts:
+///   - name: red                        # library entry name
+///     target: red                      # what to erase (default: the name)
+///   - name: triangle
+///     la_strength: 500                 # any config key may be overridden per concept
+/// ```
+///
+/// A concept's config is the shared config, then the catalog's top-level overrides, then the
+/// concept's own keys. Unknown keys are refused with the file and key named.
+public struct Catalog {
+    /// One library entry to train.
+    public struct Concept {
+        /// Library entry name (a folder name in the library).
+        public var name: String
+        /// The fully resolved training config.
+        public var config: TrainingConfig
+    }
+
+    /// The catalog file.
+    public var source: URL
+    /// The base model folder (diffusers layout).
+    public var model: URL
+    /// Iterations between checkpoints.
+    public var checkpointEvery: Int
+    /// The concepts, in catalog order.
+    public var concepts: [Concept]
+
+    /// Keys of the catalog itself; every training-config key is accepted too (as an override).
+    public static let keys: Set<String> = ["model", "config", "checkpoint_every", "concepts"]
+    /// Keys of a concept besides the training-config keys.
+    public static let conceptKeys: Set<String> = ["name"]
+
+    /// Reads and checks a catalog file. Nothing is written anywhere.
+    public static func load(_ url: URL) throws -> Catalog {
+        try Catalog(values: try loadYAMLMapping(url), source: url)
+    }
+
+    /// Builds a catalog from its decoded top-level mapping; `source` names the file in errors and
+    /// anchors relative paths.
+    public init(values: [String: Any], source: URL) throws {
+        let file = source.path
+        func fail(_ key: String, _ problem: String) -> CatalogError { CatalogError(file: file, key: key, problem: problem) }
+        for key in values.keys.sorted() where !Catalog.keys.contains(key) && !TrainingConfig.keys.contains(key) {
+            throw fail(key, "unknown key (catalog keys: \(Catalog.keys.sorted().joined(separator: ", ")); or any training config key)")
+        }
+        let folder = source.deletingLastPathComponent()
+        guard let modelText = values["model"] as? String, !modelText.isEmpty else {
+            throw fail("model", "is required: the base model folder")
+        }
+        let model = Catalog.resolve(modelText, from: folder)
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: model.path, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw fail("model", "folder \(model.path) does not exist")
+        }
+        var shared: [String: Any] = [:]
+        if let configValue = values["config"] {
+            guard let configText = configValue as? String, !configText.isEmpty else { throw fail("config", "expected a file path") }
+            let url = Catalog.resolve(configText, from: folder)
+            shared = try loadYAMLMapping(url)
+            for key in shared.keys.sorted() where !TrainingConfig.keys.contains(key) {
+                throw CatalogError(file: url.path, key: key, problem: "unknown key (known: \(TrainingConfig.keys.sorted().joined(separator: ", ")))")
+            }
+        }
+        for (key, value) in values where TrainingConfig.keys.contains(key) { shared[key] = value }
+        var every = 25
+        if let value = values["checkpoint_every"] {
+            guard let k = value as? Int, k >= 1 else { throw fail("checkpoint_every", "expected a whole number of at least 1") }
+            every = k
+        }
+        guard let list = values["concepts"] as? [Any], !list.isEmpty else {
+            throw fail("concepts", "is required: a list of concepts, each a mapping with at least 'name'")
+        }
+        var concepts: [Concept] = []
+        var seen = Set<String>()
+        for (index, item) in list.enumerated() {
+            let label = "concepts[\(index)]"
+            guard let entry = item as? [String: Any] else { throw fail(label, "expected a mapping with 'name' and config keys") }
+            for key in entry.keys.sorted() where !Catalog.conceptKeys.contains(key) && !TrainingConfig.keys.contains(key) {
+                throw fail("\(label).\(key)", "unknown key (concept keys: name, or any training config key)")
+            }
+            guard let name = entry["name"] as? String else { throw fail("\(label).name", "is required (text)") }
+            if let problem = Catalog.problem(withName: name) { throw fail("\(label).name", problem) }
+            guard seen.insert(name).inserted else { throw fail("\(label).name", "'\(name)' appears twice") }
+            var merged = shared
+            merged["target"] = name
+            for (key, value) in entry where key != "name" { merged[key] = value }
+            let config = try TrainingConfig(values: merged, source: "\(file), concept '\(name)'")
+            concepts.append(Concept(name: name, config: config))
+        }
+        self.source = source
+        self.model = model
+        self.checkpointEvery = every
+        self.concepts = concepts
+    }
+
+    /// Why `name` cannot name a library entry, or `nil` if it can: it becomes a folder and a
+    /// file name, so it must be non-empty, without path separators, "..", a leading dot or
+    /// control characters, and at most 100 characters.
+    public static func problem(withName name: String) -> String? {
+        if name.trimmingCharacters(in: .whitespaces).isEmpty { return "must not be empty" }
+        if name.contains("/") || name.contains("\\") { return "'\(name)' must not contain path separators" }
+        if name.contains("..") { return "'\(name)' must not contain '..'" }
+        if name.hasPrefix(".") { return "'\(name)' must not start with a dot" }
+        if name.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) { return "must not contain control characters" }
+        if name.count > 100 { return "is longer than 100 characters" }
+        return nil
+    }
+
+    /// A path from the catalog, absolute or relative to the catalog's folder.
+    static func resolve(_ path: String, from folder: URL) -> URL {
+        let expanded = (path as NSString).expandingTildeInPath
+        if expanded.hasPrefix("/") { return URL(fileURLWithPath: expanded).standardizedFileURL }
+        return folder.appendingPathComponent(expanded).standardizedFileURL
+    }
+}
+
+/// A catalog problem: the file, the key and what is wrong (nothing has been written).
+public struct CatalogError: Error, CustomStringConvertible, Equatable {
+    public let file: String
+    public let key: String
+    public let problem: String
+    public var description: String { key.isEmpty ? "\(file): \(problem)" : "\(file): '\(key)' \(problem)" }
+}

@@ -1,0 +1,242 @@
+import ControlSocket
+import Distributed
+import Foundation
+import Membranes
+import StableDiffusion
+
+/// World rank 0 of a catalog run: hands jobs to worker groups, keeps each running job's latest
+/// state, and is the only process that writes the library (checkpoints, membranes, index,
+/// status). It also answers `membrane status` and `membrane cancel` on the control socket.
+///
+/// It never blocks in MPI: it polls for messages (`MPI_Iprobe`) and the control socket in turn,
+/// so it costs no core while the workers compute.
+final class Coordinator {
+    /// A job's progress as the coordinator sees it.
+    struct Entry {
+        let job: Job
+        var state: String
+        var iteration = 0
+        var group: Int?
+        /// The latest state received (or read from the checkpoint).
+        var latest: JobCheckpoint?
+        var savedIteration = -1
+        var runStart: Date?
+        var runStartIteration = 0
+        var loss: LossParts?
+    }
+
+    let world: Communicator
+    let library: Library
+    let catalog: Catalog
+    let model: StableDiffusionModel
+    let groups: [[Int]]
+    let groupSize: Int
+    let stopSignal: StopSignal
+    let control: ZMQSocket
+    let endpoint: String
+    let heartbeatTimeout: Double
+    var entries: [Entry]
+    var index: LibraryIndex
+    var groupJob: [Int: Int] = [:]
+    var groupsDone = Set<Int>()
+    var lastHeartbeat: [Int: Date] = [:]
+    var reportedSilent = Set<Int>()
+    var stopping: Date?
+    var stopReason = ""
+    let started = Date()
+    var lastStatusWrite = Date.distantPast
+
+    init(world: Communicator, library: Library, catalog: Catalog, model: StableDiffusionModel, jobs: [Job], index: LibraryIndex,
+         groups: [[Int]], groupSize: Int, stopSignal: StopSignal, control: ZMQSocket, endpoint: String, heartbeatTimeout: Double) {
+        self.world = world
+        self.library = library
+        self.catalog = catalog
+        self.model = model
+        self.groups = groups
+        self.groupSize = groupSize
+        self.stopSignal = stopSignal
+        self.control = control
+        self.endpoint = endpoint
+        self.heartbeatTimeout = heartbeatTimeout
+        self.index = index
+        entries = jobs.map { Entry(job: $0, state: library.isComplete($0, index: index) ? "skipped" : "pending") }
+        for k in entries.indices where entries[k].state == "skipped" { entries[k].iteration = entries[k].job.config.iterations }
+        for k in entries.indices where entries[k].state == "pending" {
+            let url = library.checkpointURL(entries[k].job.name)
+            guard FileManager.default.fileExists(atPath: url.path) else { continue }
+            if let cp = try? JobCheckpoint.read(from: url), cp.jobHash == entries[k].job.hash {
+                entries[k].latest = cp
+                entries[k].iteration = cp.iteration
+                entries[k].savedIteration = cp.iteration
+                log("\(cp.concept): resuming from its checkpoint at iteration \(cp.iteration)")
+            } else {
+                log("\(entries[k].job.name): checkpoint belongs to another config or is damaged; starting over")
+            }
+        }
+        let now = Date()
+        for g in groups { for r in g { lastHeartbeat[r] = now } }
+    }
+
+    /// Runs until every job is finished, cancelled or interrupted; returns the exit code.
+    func run() throws -> Int32 {
+        let skipped = entries.filter { $0.state == "skipped" }.map(\.job.name)
+        if !skipped.isEmpty { log("already in the library (same hash): \(skipped.joined(separator: ", "))") }
+        writeStatus(force: true)
+        while true {
+            try serveControl(wait: .milliseconds(20))
+            try receiveMessages()
+            if let number = stopSignal.received, stopping == nil { beginStopping("\(StopSignal.name(number)) received") }
+            try dispatch()
+            checkHeartbeats()
+            writeStatus(force: false)
+            if groupsDone.count == groups.count { break }
+            if let since = stopping, Date().timeIntervalSince(since) > 25 {
+                log("stopping: groups still busy after 25 s; their last checkpoints stay")
+                break
+            }
+        }
+        let code: Int32
+        if stopping != nil {
+            code = StopSignal.exitCode
+        } else if entries.contains(where: { $0.state == "cancelled" || $0.state == "failed" }) {
+            code = CatalogRun.ExitCode.incomplete
+        } else {
+            code = 0
+        }
+        writeStatus(force: true, final: code)
+        for g in groups { for r in g { try world.send(Packet(header: MessageHeader(iteration: Int(code))).encoded(), to: r, tag: Tag.finish) } }
+        let done = entries.filter { $0.state == "done" }.count
+        log("finished: \(done) trained, \(skipped.count) already in the library, exit \(code)")
+        return code
+    }
+
+    // MARK: Jobs
+
+    /// Gives the next pending job to every free group, or tells it there is none.
+    func dispatch() throws {
+        for (g, ranks) in groups.enumerated() where groupJob[g] == nil && !groupsDone.contains(g) {
+            let next = stopping == nil ? entries.firstIndex(where: { $0.state == "pending" }) : nil
+            guard let k = next else {
+                for r in ranks { try world.send(Packet(header: MessageHeader(job: nil)).encoded(), to: r, tag: Tag.assign) }
+                groupsDone.insert(g)
+                continue
+            }
+            var packet = Packet(header: MessageHeader(job: entries[k].job.name, text: entries[k].job.hash))
+            if let latest = entries[k].latest { packet = Packet(state: latest, end: .running) }
+            let data = packet.encoded()
+            for r in ranks { try world.send(data, to: r, tag: Tag.assign) }
+            entries[k].state = "running"
+            entries[k].group = g
+            entries[k].runStart = Date()
+            entries[k].runStartIteration = entries[k].iteration
+            groupJob[g] = k
+            log("\(entries[k].job.name): started on ranks \(ranks.map(String.init).joined(separator: ",")) at iteration \(entries[k].iteration)/\(entries[k].job.config.iterations)")
+        }
+    }
+
+    /// Handles every waiting worker message.
+    func receiveMessages() throws {
+        while let (source, tag) = try world.probe(from: nil, tag: nil) {
+            let message = try world.receive(from: source, tag: tag)
+            lastHeartbeat[source] = Date()
+            if reportedSilent.remove(source) != nil { log("rank \(source) is heard from again") }
+            guard tag == Tag.progress else { continue }
+            let packet = try Packet(decoding: message.data)
+            guard let k = entries.firstIndex(where: { $0.job.name == packet.header.job }) else { continue }
+            try progress(k, packet)
+        }
+    }
+
+    func progress(_ k: Int, _ packet: Packet) throws {
+        let state = packet.state
+        entries[k].latest = state
+        entries[k].iteration = state.iteration
+        entries[k].loss = state.loss
+        let job = entries[k].job
+        switch packet.header.end {
+        case .running:
+            if state.iteration % job.checkpointEvery == 0 || stopping != nil { try saveCheckpoint(k) }
+            return
+        case .completed:
+            try finish(k)
+            entries[k].state = "done"
+        case .cancelled:
+            try saveCheckpoint(k)
+            entries[k].state = "cancelled"
+            log("\(job.name): cancelled at iteration \(state.iteration); checkpoint kept")
+        case .interrupted:
+            try saveCheckpoint(k)
+            entries[k].state = "interrupted"
+            log("\(job.name): interrupted at iteration \(state.iteration); checkpoint written")
+            if stopping == nil { beginStopping("a worker received a stop signal") }
+        }
+        if let g = entries[k].group { groupJob[g] = nil }
+        entries[k].group = nil
+        writeStatus(force: true)
+    }
+
+    /// Writes the latest state of job `k` as its checkpoint (if newer than the last one).
+    func saveCheckpoint(_ k: Int) throws {
+        guard let state = entries[k].latest, state.iteration > entries[k].savedIteration else { return }
+        try library.createFolder(entries[k].job.name)
+        try state.write(to: library.checkpointURL(entries[k].job.name))
+        entries[k].savedIteration = state.iteration
+    }
+
+    /// Writes the finished membrane, its index entry, and drops the checkpoint.
+    func finish(_ k: Int) throws {
+        guard let state = entries[k].latest else { return }
+        let job = entries[k].job
+        var info = MembraneMetadata.describe(config: job.config, model: model, iterations: state.iteration,
+                                             seconds: state.seconds, loss: state.loss)
+        info["membrane.job_hash"] = job.hash
+        info["membrane.concept"] = job.name
+        info["membrane.group_size"] = String(groups[entries[k].group ?? 0].count)
+        info["membrane.job_format"] = Job.formatVersion
+        try library.createFolder(job.name)
+        let membrane = try state.membrane(model: model, config: job.config, info: info)
+        try membrane.write(to: library.membraneURL(job.name))
+        let formatter = ISO8601DateFormatter()
+        index.entries[job.name] = LibraryEntry(
+            concept: job.name, targets: membrane.targets, hash: job.hash, baseModel: model.directory.lastPathComponent,
+            baseFingerprint: job.baseFingerprint, iterations: state.iteration, groupSize: groups[entries[k].group ?? 0].count,
+            metrics: .init(erase: state.loss.erase, anchoring: state.loss.anchoring, total: state.loss.total),
+            seconds: state.seconds, finished: formatter.string(from: Date()), file: job.name + "/" + job.name + ".safetensors")
+        try library.writeIndex(index)
+        AtomicFile.remove(library.checkpointURL(job.name))
+        log(String(format: "%@: done, %d iterations in %.1f s, erase %.5f anchoring %.6f", job.name, state.iteration, state.seconds, state.loss.erase, state.loss.anchoring))
+    }
+
+    /// Stops the run: checkpoints every running job's latest state at once, then asks the groups
+    /// to stop after their current iteration.
+    func beginStopping(_ reason: String) {
+        stopping = Date()
+        stopReason = reason
+        log("\(reason): checkpointing and stopping after the current iterations")
+        for k in entries.indices where entries[k].state == "running" {
+            do { try saveCheckpoint(k) } catch { log("\(entries[k].job.name): checkpoint failed: \(error)") }
+            if let g = entries[k].group { sendControl("stop", job: entries[k].job.name, group: g) }
+        }
+        writeStatus(force: true)
+    }
+
+    func sendControl(_ command: String, job: String, group: Int) {
+        let packet = Packet(header: MessageHeader(job: job, text: command))
+        try? world.send(packet.encoded(), to: groups[group][0], tag: Tag.control)
+    }
+
+    /// Logs ranks silent for longer than the heartbeat timeout (once per silence).
+    func checkHeartbeats() {
+        let now = Date()
+        for (rank, last) in lastHeartbeat where now.timeIntervalSince(last) > heartbeatTimeout && !reportedSilent.contains(rank) {
+            reportedSilent.insert(rank)
+            log(String(format: "WARNING: rank %d silent for %.0f s", rank, now.timeIntervalSince(last)))
+        }
+    }
+}
+
+/// Writes a coordinator log line to standard error.
+func log(_ text: String) {
+    let stamp = ISO8601DateFormatter().string(from: Date())
+    FileHandle.standardError.write(Data("[\(stamp) coordinator] \(text)\n".utf8))
+}

@@ -1,0 +1,98 @@
+import Foundation
+
+/// What `membrane status` shows: the run and each job. Served by the coordinator on its control
+/// socket and written to `<library>/status.json` (the last state when no run is active).
+public struct RunStatus: Codable, Sendable {
+    /// One job of the run.
+    public struct JobReport: Codable, Sendable {
+        public var name: String
+        /// pending, running, done (trained now), skipped (already in the library), cancelled,
+        /// interrupted (checkpointed by a signal), failed.
+        public var state: String
+        public var iteration: Int
+        public var total: Int
+        /// Iterations per second in this run.
+        public var itPerSecond: Double?
+        /// Seconds left at that speed.
+        public var etaSeconds: Double?
+        /// World ranks training it.
+        public var ranks: [Int]
+        /// Seconds since the last heartbeat of its ranks (the oldest one).
+        public var lastHeartbeatSecondsAgo: Double?
+        public var hash: String
+        public var lastLoss: Float?
+    }
+
+    /// One worker rank.
+    public struct RankReport: Codable, Sendable {
+        public var rank: Int
+        public var group: Int
+        public var lastHeartbeatSecondsAgo: Double
+        /// Silent for longer than the heartbeat timeout.
+        public var silent: Bool
+    }
+
+    /// running, finished, interrupted, cancelled (finished with some jobs cancelled).
+    public var state: String
+    public var library: String
+    public var catalog: String
+    public var control: String
+    public var host: String
+    public var pid: Int32
+    public var started: String
+    public var updated: String
+    public var workers: Int
+    public var groupSize: Int
+    public var heartbeatTimeout: Double
+    public var jobs: [JobReport]
+    public var ranks: [RankReport]
+
+    /// A table for people.
+    public func formatted(live: Bool) -> String {
+        var lines: [String] = []
+        let header = live ? "catalog run \(state) on \(host) pid \(pid)" : "no catalog run is active; last status (\(state)), written \(updated)"
+        lines.append(header)
+        lines.append("library \(library)  catalog \(catalog)  workers \(workers)  group size \(groupSize)")
+        lines.append(RunStatus.pad(["JOB", "STATE", "ITER", "IT/S", "ETA", "RANKS", "HEARTBEAT"]))
+        for job in jobs {
+            let rate = job.itPerSecond.map { String(format: "%.2f", $0) } ?? "-"
+            let eta = job.etaSeconds.map { RunStatus.duration($0) } ?? "-"
+            let ranks = job.ranks.isEmpty ? "-" : job.ranks.map(String.init).joined(separator: ",")
+            let beat = job.lastHeartbeatSecondsAgo.map { String(format: "%.0fs ago", $0) } ?? "-"
+            lines.append(RunStatus.pad([job.name, job.state, "\(job.iteration)/\(job.total)", rate, eta, ranks, beat]))
+        }
+        for rank in ranks where rank.silent {
+            lines.append(String(format: "WARNING: rank %d silent for %.0f s (timeout %.0f s)", rank.rank, rank.lastHeartbeatSecondsAgo, heartbeatTimeout))
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    static func pad(_ columns: [String]) -> String {
+        let widths = [16, 12, 11, 7, 8, 10, 10]
+        var text = ""
+        for (i, c) in columns.enumerated() {
+            let w = i < widths.count ? widths[i] : 10
+            text += c.count >= w ? c + " " : c + String(repeating: " ", count: w - c.count)
+        }
+        return text.trimmingCharacters(in: .whitespaces)
+    }
+
+    static func duration(_ seconds: Double) -> String {
+        let s = Int(seconds.rounded())
+        if s >= 3600 { return String(format: "%dh%02dm", s / 3600, (s % 3600) / 60) }
+        if s >= 60 { return String(format: "%dm%02ds", s / 60, s % 60) }
+        return "\(s)s"
+    }
+
+    /// Reads `status.json`.
+    public static func read(library: Library) -> RunStatus? {
+        guard let data = FileManager.default.contents(atPath: library.statusURL.path) else { return nil }
+        return try? decoder.decode(RunStatus.self, from: data)
+    }
+
+    static var decoder: JSONDecoder {
+        let d = JSONDecoder()
+        d.keyDecodingStrategy = .convertFromSnakeCase
+        return d
+    }
+}

@@ -1,0 +1,99 @@
+import ArgumentParser
+import Coordinator
+import Foundation
+
+/// `membrane catalog`: catalog runs.
+struct CatalogCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "catalog",
+        abstract: "Train every concept of a catalog into a library (under mpirun).",
+        subcommands: [Run.self]
+    )
+
+    /// `membrane catalog run CATALOG --library DIR`.
+    struct Run: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Train a catalog: mpirun -np N membrane catalog run CATALOG.yaml --library DIR (N >= 2).",
+            discussion: """
+            Rank 0 coordinates; the other ranks train in groups. Jobs already in the library with the same \
+            content hash are skipped; unfinished ones resume from their checkpoints. Exit codes: 0 all done, \
+            1 failure, 2 bad catalog/options (nothing written), 3 library in use by another run, \
+            5 some jobs cancelled, 143 stopped by SIGTERM/SIGINT/SIGUSR1 after checkpointing.
+            """
+        )
+
+        @Argument(help: "Catalog file (YAML).")
+        var catalog: String
+        @Option(help: "Library folder (created if needed).")
+        var library: String
+        @Option(help: "Ranks per worker group (default: automatic, see the README).")
+        var groupSize: Int?
+        @Option(help: "Control socket: ipc (default, inside the library), tcp:PORT (127.0.0.1) or tcp:HOST:PORT.")
+        var control: String?
+        @Option(help: "Seconds of silence after which a rank is reported.")
+        var heartbeatTimeout: Double = 60
+
+        func run() throws {
+            var options = CatalogRun.Options(catalog: URL(fileURLWithPath: catalog), library: URL(fileURLWithPath: library))
+            options.groupSize = groupSize
+            options.control = control
+            options.heartbeatTimeout = heartbeatTimeout
+            let code = CatalogRun.main(options)
+            if code != 0 { throw ExitCode(code) }
+        }
+    }
+}
+
+/// `membrane status --library DIR`.
+struct Status: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Show the jobs of the catalog run on a library (or its last status).")
+
+    @Option(help: "Library folder.")
+    var library: String
+    @Option(help: "Control endpoint (default: the one the run recorded).")
+    var control: String?
+    @Flag(help: "Print the status as JSON.")
+    var json = false
+
+    func run() throws {
+        let lib = Library(directory: URL(fileURLWithPath: library))
+        let endpoint = try ControlClient.endpoint(library: lib, option: control)
+        if let live = try ControlClient.liveStatus(endpoint: endpoint) {
+            print(json ? String(decoding: try jsonData(live), as: UTF8.self) : live.formatted(live: true))
+        } else if let last = RunStatus.read(library: lib) {
+            print(json ? String(decoding: try jsonData(last), as: UTF8.self) : last.formatted(live: false))
+        } else {
+            throw CLIError("no catalog run answers on \(endpoint) and \(lib.statusURL.path) does not exist")
+        }
+    }
+
+    func jsonData(_ status: RunStatus) throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        return try encoder.encode(status)
+    }
+}
+
+/// `membrane cancel --library DIR CONCEPT`.
+struct Cancel: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Stop one job of the running catalog (after a checkpoint).")
+
+    @Option(help: "Library folder.")
+    var library: String
+    @Option(help: "Control endpoint (default: the one the run recorded).")
+    var control: String?
+    @Argument(help: "Concept (library entry) to stop.")
+    var concept: String
+
+    func run() throws {
+        let lib = Library(directory: URL(fileURLWithPath: library))
+        let endpoint = try ControlClient.endpoint(library: lib, option: control)
+        guard let reply = try ControlClient.request("cancel " + concept, endpoint: endpoint) else {
+            throw CLIError("no catalog run answers on \(endpoint)")
+        }
+        let text = String(decoding: reply, as: UTF8.self)
+        if text.hasPrefix("error") { throw CLIError(text) }
+        print(text)
+    }
+}
