@@ -33,7 +33,7 @@ struct Generate: ParsableCommand {
     var sampler: String = "ddim"
     @Option(name: .customLong("membrane"), help: "A membrane file to apply (repeat to compose several).")
     var membranes: [String] = []
-    @Option(help: "facilitated (per-prompt multipliers), facilitated-tokens, or fixed:W (plain LoRA at weight W).")
+    @Option(help: "facilitated (per-prompt multipliers from the prompt's target tokens), facilitated-reference (the paper's rule), or fixed:W (plain LoRA at weight W).")
     var transport: String = "facilitated"
     @Option(help: "Output folder.")
     var out: String
@@ -77,11 +77,11 @@ enum Transport: Equatable {
 
     init(parsing text: String) throws {
         switch text {
-        case "facilitated": self = .facilitated(.reference)
-        case "facilitated-tokens": self = .facilitated(.tokens)
+        case "facilitated", "facilitated-tokens": self = .facilitated(.tokens)
+        case "facilitated-reference": self = .facilitated(.reference)
         default:
             guard text.hasPrefix("fixed:"), let w = Float(text.dropFirst(6)) else {
-                throw ValidationError("--transport must be facilitated, facilitated-tokens or fixed:W (e.g. fixed:1.0), not '\(text)'")
+                throw ValidationError("--transport must be facilitated, facilitated-reference or fixed:W (e.g. fixed:1.0), not '\(text)'")
             }
             self = .fixed(w)
         }
