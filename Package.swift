@@ -49,7 +49,7 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // Benchmarks: run by `make bench`, never by `make test`.
-        .executableTarget(name: "MembraneBench", dependencies: ["TensorEngine", "Kernels", "StableDiffusion", "SafeTensors"]),
+        .executableTarget(name: "MembraneBench", dependencies: ["TensorEngine", "Kernels", "StableDiffusion", "SafeTensors", "Membranes"]),
 
         // Shared fixtures for test targets (paths of ../shared, models loaded once).
         .target(name: "TestSupport", dependencies: ["StableDiffusion", "SafeTensors", "TensorEngine"]),
