@@ -66,24 +66,14 @@ public struct AttentionProblem: Sendable {
 
 /// Runs `items` independent work items, each with a `perItemScratch`-float buffer of its worker.
 ///
-/// Strategy (measured on 8 heads x 4096 x 40, where it is 30-40% faster than the alternative of
-/// running the items in order and letting OpenBLAS thread each GEMM): with at least two items
-/// per core the items are split over cores and OpenBLAS is held to one thread meanwhile. The
+/// Items are split over cores (the GEMMs inside run single-threaded then, see ``sgemm``): the
 /// GEMMs are small enough that threading inside them gains little, and this way the softmax
-/// between the GEMMs runs on all cores too. With fewer items they run in order on the calling
-/// thread and OpenBLAS keeps its threads.
-///
-/// The OpenBLAS thread count is process-wide: a GEMM started on another thread while this runs
-/// is single-threaded (correct, only slower). Each item writes only its own outputs and the split
-/// depends only on the problem size, so reruns are bit-identical.
+/// between the GEMMs runs on all cores too. A single item runs on the calling thread, where its
+/// GEMMs may split. Each item writes only its own outputs, so reruns are bit-identical.
 func runAttentionItems(_ items: Int, scratch perItemScratch: Int,
                        _ body: (Int, UnsafeMutablePointer<Float>) -> Void) {
     guard items > 0 else { return }
-    let split = items >= 2 * coreCount && coreCount > 1
-    let savedThreads = BLAS.threads
-    if split { BLAS.setThreads(1) }
-    defer { if split { BLAS.setThreads(savedThreads) } }
-    parallelFor(items, grain: split ? 1 : items) { range in
+    parallelFor(items, grain: 1) { range in
         let buffer = UnsafeMutablePointer<Float>.allocate(capacity: max(1, perItemScratch))
         defer { buffer.deallocate() }
         for item in range { body(item, buffer) }

@@ -19,7 +19,7 @@ func unetBenchmarks(runs: Int, modelDirectory: URL, includeSD15: Bool = true) th
     var rows: [Row] = []
     let small = try StableDiffusionModel(directory: modelDirectory)
     var rng = RandomSource(seed: 1)
-    for batch in [1, 8] {
+    for batch in [1, 8] where rowFilter.map({ "forward, batch \(batch)".contains($0) }) ?? true {
         let x = Tensor.randn([batch, 4, 16, 16], using: &rng)
         let ctx = small.encode(prompts: Array(repeating: "a red circle", count: batch))
         let t = medianSeconds(runs: runs * 4) { _ = small.unet(x, timesteps: Array(repeating: 500, count: batch), context: ctx) }
@@ -29,7 +29,7 @@ func unetBenchmarks(runs: Int, modelDirectory: URL, includeSD15: Bool = true) th
     // The trainer's shapes: batch 2 trajectory steps with a membrane and no gradient, and the
     // batch 5 forward+backward whose gradient flows only to the membrane.
     let membrane = Membrane(sites: small.unet.adapterSites, targets: ["red"], seed: 1)
-    do {
+    if rowFilter.map({ "forward, batch 2, membrane".contains($0) }) ?? true {
         let x = Tensor.randn([2, 4, 16, 16], using: &rng)
         let ctx = small.encode(prompts: ["", "a red circle"])
         let adapter = MembraneAdapter(membranes: [membrane], multiplier: 1, rows: 2)
@@ -38,7 +38,7 @@ func unetBenchmarks(runs: Int, modelDirectory: URL, includeSD15: Bool = true) th
         }
         rows.append(Row(name: "shapesworld-a UNet forward, batch 2, membrane", seconds: t, flops: nil, note: "trajectory step, no gradient"))
     }
-    do {
+    if rowFilter.map({ "fwd+bwd, batch 5, membrane".contains($0) }) ?? true {
         let trainable = membrane.trainable()
         let x = Tensor.randn([5, 4, 16, 16], using: &rng)
         let target = Tensor.randn([5, 4, 16, 16], using: &rng)
