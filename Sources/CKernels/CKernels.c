@@ -69,6 +69,46 @@ float membrane_exp_shifted_row_avx2(const float *x, float *y, long n, float shif
     return _mm_cvtss_f32(h);
 }
 
+__attribute__((target("avx2,fma")))
+void membrane_attention_scores_avx2(const float *q, long ldq, const float *kt, long ldk, long keys, long d,
+                                    float scale, float *e, long lde, long rows) {
+    const __m256 sc = _mm256_set1_ps(scale);
+    const long full = keys & ~31L;
+    for (long r = 0; r < rows; r++) {
+        const float *qr = q + r * ldq;
+        float *er = e + r * lde;
+        long j = 0;
+        for (; j < full; j += 32) {
+            __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
+            for (long c = 0; c < d; c++) {
+                const __m256 qc = _mm256_broadcast_ss(qr + c);
+                const float *k = kt + c * ldk + j;
+                a0 = _mm256_fmadd_ps(qc, _mm256_loadu_ps(k), a0);
+                a1 = _mm256_fmadd_ps(qc, _mm256_loadu_ps(k + 8), a1);
+                a2 = _mm256_fmadd_ps(qc, _mm256_loadu_ps(k + 16), a2);
+                a3 = _mm256_fmadd_ps(qc, _mm256_loadu_ps(k + 24), a3);
+            }
+            _mm256_storeu_ps(er + j, _mm256_mul_ps(a0, sc));
+            _mm256_storeu_ps(er + j + 8, _mm256_mul_ps(a1, sc));
+            _mm256_storeu_ps(er + j + 16, _mm256_mul_ps(a2, sc));
+            _mm256_storeu_ps(er + j + 24, _mm256_mul_ps(a3, sc));
+        }
+        for (; j < keys; j += 8) {
+            __m256 a = _mm256_setzero_ps();
+            for (long c = 0; c < d; c++)
+                a = _mm256_fmadd_ps(_mm256_broadcast_ss(qr + c), _mm256_loadu_ps(kt + c * ldk + j), a);
+            a = _mm256_mul_ps(a, sc);
+            if (j + 8 <= keys) {
+                _mm256_storeu_ps(er + j, a);
+            } else {
+                __m256i lanes = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+                __m256i keep = _mm256_cmpgt_epi32(_mm256_set1_epi32((int)(keys - j)), lanes);
+                _mm256_maskstore_ps(er + j, keep, a);
+            }
+        }
+    }
+}
+
 #else
 
 int membrane_cpu_has_avx2_fma(void) { return 0; }
@@ -76,6 +116,12 @@ int membrane_cpu_has_avx2_fma(void) { return 0; }
 float membrane_exp_shifted_row_avx2(const float *x, float *y, long n, float shift) {
     (void)x; (void)y; (void)n; (void)shift;
     __builtin_trap();  /* never called: membrane_cpu_has_avx2_fma() is 0 */
+}
+
+void membrane_attention_scores_avx2(const float *q, long ldq, const float *kt, long ldk, long keys, long d,
+                                    float scale, float *e, long lde, long rows) {
+    (void)q; (void)ldq; (void)kt; (void)ldk; (void)keys; (void)d; (void)scale; (void)e; (void)lde; (void)rows;
+    __builtin_trap();
 }
 
 #endif
