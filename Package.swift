@@ -25,8 +25,10 @@ let package = Package(
         .target(name: "CMPIShim", dependencies: ["CMPI"], path: "Sources/System/CMPIShim"),
         .target(name: "CPNGShim", dependencies: ["CPNG"], path: "Sources/System/CPNGShim"),
 
+        // The few kernels written with AVX2/FMA intrinsics, chosen at run time by Kernels.
+        .target(name: "CKernels"),
         // Raw float kernels over pointers: BLAS calls, im2col, norms, softmax, attention.
-        .target(name: "Kernels", dependencies: ["CBLAS"],
+        .target(name: "Kernels", dependencies: ["CBLAS", "CKernels"],
                 swiftSettings: [.unsafeFlags(["-Ounchecked"])]),
         // Tensors with reverse-mode autodiff, built on Kernels. No model code.
         .target(name: "TensorEngine", dependencies: ["Kernels"]),

@@ -1,3 +1,5 @@
+import CKernels
+
 // Chunked multi-head scaled-dot-product attention over [B, T, H*D] row-major buffers.
 //
 // Heads are column blocks of width D inside rows of width H*D, so every GEMM reads Q, K, V and
@@ -66,24 +68,14 @@ public struct AttentionProblem: Sendable {
 
 /// Runs `items` independent work items, each with a `perItemScratch`-float buffer of its worker.
 ///
-/// Strategy (measured on 8 heads x 4096 x 40, where it is 30-40% faster than the alternative of
-/// running the items in order and letting OpenBLAS thread each GEMM): with at least two items
-/// per core the items are split over cores and OpenBLAS is held to one thread meanwhile. The
+/// Items are split over cores (the GEMMs inside run single-threaded then, see ``sgemm``): the
 /// GEMMs are small enough that threading inside them gains little, and this way the softmax
-/// between the GEMMs runs on all cores too. With fewer items they run in order on the calling
-/// thread and OpenBLAS keeps its threads.
-///
-/// The OpenBLAS thread count is process-wide: a GEMM started on another thread while this runs
-/// is single-threaded (correct, only slower). Each item writes only its own outputs and the split
-/// depends only on the problem size, so reruns are bit-identical.
+/// between the GEMMs runs on all cores too. A single item runs on the calling thread, where its
+/// GEMMs may split. Each item writes only its own outputs, so reruns are bit-identical.
 func runAttentionItems(_ items: Int, scratch perItemScratch: Int,
                        _ body: (Int, UnsafeMutablePointer<Float>) -> Void) {
     guard items > 0 else { return }
-    let split = items >= 2 * coreCount && coreCount > 1
-    let savedThreads = BLAS.threads
-    if split { BLAS.setThreads(1) }
-    defer { if split { BLAS.setThreads(savedThreads) } }
-    parallelFor(items, grain: split ? 1 : items) { range in
+    parallelFor(items, grain: 1) { range in
         let buffer = UnsafeMutablePointer<Float>.allocate(capacity: max(1, perItemScratch))
         defer { buffer.deallocate() }
         for item in range { body(item, buffer) }
@@ -93,19 +85,44 @@ func runAttentionItems(_ items: Int, scratch perItemScratch: Int,
 /// Exponentiated scores of one query chunk of one head: `e[r, j] = exp(S[r, j] - max_j S[r, j])`
 /// with `S = scale * Q_chunk K^T`, masked keys at 0, as `n x keyEnd` floats; `inv[r]` receives
 /// `1 / sum_j e[r, j]`, so that the probabilities are `inv[r] * e[r, j]`.
+///
+/// Heads of at most ``smallHeadDim`` floats take the AVX2 path where the processor has it: the
+/// head's keys are transposed into `kt` (``transposedKeysScratch(_:)`` floats) and the scores
+/// computed directly, without the packing and clearing of C a GEMM spends more time on than on
+/// the products at these widths.
 @inline(__always)
 func attentionScores(_ s: AttentionProblem, q: UnsafePointer<Float>, k: UnsafePointer<Float>,
                      batch b: Int, head h: Int, q0: Int, n: Int, keyEnd: Int,
-                     e: UnsafeMutablePointer<Float>, inv: UnsafeMutablePointer<Float>) {
-    let w = s.width
-    sgemm(transB: .transposed, m: n, n: keyEnd, k: s.headDim, alpha: s.scale,
-          a: q + (b * s.queries + q0) * w + h * s.headDim, lda: w,
-          b: k + b * s.keys * w + h * s.headDim, ldb: w,
-          c: e, ldc: keyEnd)
+                     e: UnsafeMutablePointer<Float>, inv: UnsafeMutablePointer<Float>,
+                     kt: UnsafeMutablePointer<Float>) {
+    let w = s.width, d = s.headDim
+    let qChunk = q + (b * s.queries + q0) * w + h * d, kHead = k + b * s.keys * w + h * d
+    if s.usesSmallHeadScores {
+        let ldk = (keyEnd + 7) / 8 * 8
+        for j in 0..<keyEnd {
+            let src = kHead + j * w
+            for c in 0..<d { kt[c * ldk + j] = src[c] }
+        }
+        for c in 0..<d { (kt + c * ldk + keyEnd).update(repeating: 0, count: ldk - keyEnd) }
+        membrane_attention_scores_avx2(qChunk, w, kt, ldk, keyEnd, d, s.scale, e, keyEnd, n)
+    } else {
+        sgemm(transB: .transposed, m: n, n: keyEnd, k: d, alpha: s.scale, a: qChunk, lda: w,
+              b: kHead, ldb: w, c: e, ldc: keyEnd)
+    }
     for r in 0..<n {
         inv[r] = softmaxRowUnnormalized(e + r * keyEnd, valid: s.visibleKeys(query: q0 + r, keyEnd: keyEnd),
                                         count: keyEnd)
     }
+}
+
+/// Head widths up to which scores skip the GEMM (see ``attentionScores``).
+let smallHeadDim = 32
+
+extension AttentionProblem {
+    /// Whether ``attentionScores`` computes scores directly rather than with a GEMM.
+    var usesSmallHeadScores: Bool { headDim <= smallHeadDim && hasAVX2FMA }
+    /// Floats of the transposed-keys scratch ``attentionScores`` needs.
+    var transposedKeysScratch: Int { usesSmallHeadScores ? headDim * ((keys + 7) / 8 * 8) : 0 }
 }
 
 /// Attention forward: `out = softmax(scale * Q K^T [+ causal mask]) V` for every batch item and
@@ -113,11 +130,11 @@ func attentionScores(_ s: AttentionProblem, q: UnsafePointer<Float>, k: UnsafePo
 public func attentionForward(_ s: AttentionProblem, q: UnsafePointer<Float>, k: UnsafePointer<Float>,
                              v: UnsafePointer<Float>, out: UnsafeMutablePointer<Float>) {
     let chunks = s.chunksPerHead, w = s.width, d = s.headDim, rows = s.chunkRows
-    runAttentionItems(s.batch * s.heads * chunks, scratch: rows * s.keys + rows) { item, buffer in
+    runAttentionItems(s.batch * s.heads * chunks, scratch: rows * s.keys + rows + s.transposedKeysScratch) { item, buffer in
         let c = item % chunks, h = (item / chunks) % s.heads, b = item / (chunks * s.heads)
         let (q0, n, keyEnd) = s.chunkBounds(c)
-        let e = buffer, inv = buffer + rows * s.keys
-        attentionScores(s, q: q, k: k, batch: b, head: h, q0: q0, n: n, keyEnd: keyEnd, e: e, inv: inv)
+        let e = buffer, inv = buffer + rows * s.keys, kt = inv + rows
+        attentionScores(s, q: q, k: k, batch: b, head: h, q0: q0, n: n, keyEnd: keyEnd, e: e, inv: inv, kt: kt)
         let o = out + (b * s.queries + q0) * w + h * d
         sgemm(m: n, n: d, k: keyEnd, a: e, lda: keyEnd, b: v + b * s.keys * w + h * d, ldb: w, c: o, ldc: w)
         for r in 0..<n {
@@ -143,17 +160,18 @@ public func attentionBackward(_ s: AttentionProblem, q: UnsafePointer<Float>, k:
     if !needScores && dv == nil { return }
     let chunks = s.chunksPerHead, w = s.width, d = s.headDim, rows = s.chunkRows
     let block = rows * s.keys
-    let scratch = block * (needScores ? 2 : 1) + rows + rows * d
+    let scratch = block * (needScores ? 2 : 1) + rows + rows * d + s.transposedKeysScratch
     // One item per (batch, head): dK and dV accumulate over all query chunks of that head, so
     // the chunks of a head run in order on one thread.
     runAttentionItems(s.batch * s.heads, scratch: scratch) { item, buffer in
         let h = item % s.heads, b = item / s.heads
         let e = buffer, inv = buffer + block, scaledDOut = inv + rows, ds = scaledDOut + rows * d
+        let kt = ds + (needScores ? block : 0)
         let kHead = k + b * s.keys * w + h * d, vHead = v + b * s.keys * w + h * d
         for c in 0..<chunks {
             let (q0, n, keyEnd) = s.chunkBounds(c)
             let rowOffset = (b * s.queries + q0) * w + h * d
-            attentionScores(s, q: q, k: k, batch: b, head: h, q0: q0, n: n, keyEnd: keyEnd, e: e, inv: inv)
+            attentionScores(s, q: q, k: k, batch: b, head: h, q0: q0, n: n, keyEnd: keyEnd, e: e, inv: inv, kt: kt)
             if let dv {
                 // P^T dO = E^T (diag(inv) dO).
                 for r in 0..<n {

@@ -9,7 +9,12 @@ public enum Transpose: Sendable {
 /// Row-major single-precision GEMM: `C = alpha * op(A) * op(B) + beta * C`.
 ///
 /// `op(A)` is `m x k`, `op(B)` is `k x n`, `C` is `m x n`; leading dimensions are row strides.
-@inlinable
+///
+/// OpenBLAS runs single-threaded (set once per process): its own threads spin and yield between
+/// calls, which costs more than the small GEMMs of a small UNet take. Instead a GEMM of at least
+/// ``gemmSplitWork`` multiply-adds is split here into one block of rows (or columns, whichever
+/// is longer) per core; one started inside another parallel region runs on its thread. Every
+/// element of C is computed by the same single-threaded kernel either way.
 public func sgemm(transA: Transpose = .none, transB: Transpose = .none,
                   m: Int, n: Int, k: Int, alpha: Float = 1,
                   a: UnsafePointer<Float>, lda: Int,
@@ -25,15 +30,47 @@ public func sgemm(transA: Transpose = .none, transB: Transpose = .none,
         }
         return
     }
-    cblas_sgemm(CblasRowMajor, transA.cblas, transB.cblas, Int32(m), Int32(n), Int32(k), alpha,
-                a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+    _ = blasSingleThreaded
+    let parts = m * n * k < gemmSplitWork || insideParallelRegion ? 1 : coreCount
+    if parts == 1 {
+        cblas_sgemm(CblasRowMajor, transA.cblas, transB.cblas, Int32(m), Int32(n), Int32(k), alpha,
+                    a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+        return
+    }
+    // Blocks are multiples of 16 rows or columns (whole micro-kernel tiles).
+    let splitRows = m >= n
+    let extent = splitRows ? m : n
+    let tiles = (extent + 15) / 16
+    parallelFor(parts, grain: 1) { range in
+        for p in range {
+            let lo = min(extent, tiles * p / parts * 16), hi = min(extent, tiles * (p + 1) / parts * 16)
+            if hi <= lo { continue }
+            if splitRows {
+                let aBlock = transA == .none ? a + lo * lda : a + lo
+                cblas_sgemm(CblasRowMajor, transA.cblas, transB.cblas, Int32(hi - lo), Int32(n), Int32(k), alpha,
+                            aBlock, Int32(lda), b, Int32(ldb), beta, c + lo * ldc, Int32(ldc))
+            } else {
+                let bBlock = transB == .none ? b + lo : b + lo * ldb
+                cblas_sgemm(CblasRowMajor, transA.cblas, transB.cblas, Int32(m), Int32(hi - lo), Int32(k), alpha,
+                            a, Int32(lda), bBlock, Int32(ldb), beta, c + lo, Int32(ldc))
+            }
+        }
+    }
 }
+
+/// Multiply-adds (`m * n * k`) from which ``sgemm(transA:transB:m:n:k:alpha:a:lda:b:ldb:beta:c:ldc:)``
+/// splits a GEMM over cores (about 30 microseconds of one core).
+public let gemmSplitWork = 1 << 20
+
+/// Puts OpenBLAS on one thread, once per process (Kernels split GEMMs over cores themselves).
+let blasSingleThreaded: Void = { openblas_set_num_threads(1) }()
 
 /// BLAS library facts for `membrane doctor` and benchmarks.
 public enum BLAS {
-    /// Threads OpenBLAS uses for one GEMM.
-    public static var threads: Int { Int(openblas_get_num_threads()) }
-    /// Sets the OpenBLAS thread count (defaults to the core count at start-up).
+    /// Threads OpenBLAS uses for one GEMM call (1: ``sgemm(transA:transB:m:n:k:alpha:a:lda:b:ldb:beta:c:ldc:)``
+    /// splits large GEMMs over the cores itself).
+    public static var threads: Int { _ = blasSingleThreaded; return Int(openblas_get_num_threads()) }
+    /// Sets the OpenBLAS thread count per call (1 by default; more only adds to the split here).
     public static func setThreads(_ n: Int) { openblas_set_num_threads(Int32(max(1, n))) }
     /// The OpenBLAS build description, e.g. "OpenBLAS 0.3.21 DYNAMIC_ARCH NO_AFFINITY Zen MAX_THREADS=64".
     public static var configuration: String {

@@ -1,22 +1,35 @@
 import Dispatch
 import Foundation
+import Synchronization
 
 /// The number of cores kernels split work over (all online processors).
 public let coreCount: Int = max(1, ProcessInfo.processInfo.activeProcessorCount)
 
+/// Parallel regions in flight. A `parallelFor` started while another one runs (typically from
+/// inside its body: a GEMM or im2col inside a per-image loop that is already split over cores)
+/// runs inline, so the cores are never oversubscribed and the outermost split wins.
+@usableFromInline let parallelDepth = Atomic<Int>(0)
+
+/// Whether a ``parallelFor(_:grain:_:)`` split over cores is running now (work started now
+/// should then stay on its thread).
+@inlinable public var insideParallelRegion: Bool { parallelDepth.load(ordering: .relaxed) > 0 }
+
 /// Runs `body` over `0..<count` split into at most `coreCount` contiguous ranges.
 ///
 /// Work smaller than `grain` items per range runs inline on the calling thread, so small tensors
-/// pay no dispatch cost. Ranges never overlap, so a body that writes only inside its own range is
-/// free of data races. No heap allocation happens per call.
+/// pay no dispatch cost; so does a call made while another split is running (nested calls).
+/// Ranges never overlap, so a body that writes only inside its own range is free of data races.
+/// No heap allocation happens per call.
 @inlinable
 public func parallelFor(_ count: Int, grain: Int = 4096, _ body: (Range<Int>) -> Void) {
     if count <= 0 { return }
     let chunks = min(coreCount, max(1, count / max(1, grain)))
-    if chunks == 1 {
+    if chunks == 1 || insideParallelRegion {
         body(0..<count)
         return
     }
+    parallelDepth.add(1, ordering: .relaxed)
+    defer { parallelDepth.subtract(1, ordering: .relaxed) }
     withoutActuallyEscaping(body) { escapable in
         let box = UncheckedSendable(escapable)
         DispatchQueue.concurrentPerform(iterations: chunks) { chunk in

@@ -1,4 +1,5 @@
 import Foundation
+import Membranes
 import StableDiffusion
 import TensorEngine
 
@@ -18,12 +19,37 @@ func unetBenchmarks(runs: Int, modelDirectory: URL, includeSD15: Bool = true) th
     var rows: [Row] = []
     let small = try StableDiffusionModel(directory: modelDirectory)
     var rng = RandomSource(seed: 1)
-    for batch in [1, 8] {
+    for batch in [1, 8] where rowFilter.map({ "forward, batch \(batch)".contains($0) }) ?? true {
         let x = Tensor.randn([batch, 4, 16, 16], using: &rng)
         let ctx = small.encode(prompts: Array(repeating: "a red circle", count: batch))
         let t = medianSeconds(runs: runs * 4) { _ = small.unet(x, timesteps: Array(repeating: 500, count: batch), context: ctx) }
         rows.append(Row(name: "shapesworld-a UNet forward, batch \(batch)", seconds: t, flops: nil,
                         note: "PyTorch on this machine: make bench-compare"))
+    }
+    // The trainer's shapes: batch 2 trajectory steps with a membrane and no gradient, and the
+    // batch 5 forward+backward whose gradient flows only to the membrane.
+    let membrane = Membrane(sites: small.unet.adapterSites, targets: ["red"], seed: 1)
+    if rowFilter.map({ "forward, batch 2, membrane".contains($0) }) ?? true {
+        let x = Tensor.randn([2, 4, 16, 16], using: &rng)
+        let ctx = small.encode(prompts: ["", "a red circle"])
+        let adapter = MembraneAdapter(membranes: [membrane], multiplier: 1, rows: 2)
+        let t = medianSeconds(runs: runs * 4) {
+            _ = withoutGradient { small.unet(x, timesteps: [500, 500], context: ctx, adapter: adapter) }
+        }
+        rows.append(Row(name: "shapesworld-a UNet forward, batch 2, membrane", seconds: t, flops: nil, note: "trajectory step, no gradient"))
+    }
+    if rowFilter.map({ "fwd+bwd, batch 5, membrane".contains($0) }) ?? true {
+        let trainable = membrane.trainable()
+        let x = Tensor.randn([5, 4, 16, 16], using: &rng)
+        let target = Tensor.randn([5, 4, 16, 16], using: &rng)
+        let ctx = small.encode(prompts: Array(repeating: "a red circle", count: 5))
+        let adapter = MembraneAdapter(membranes: [trainable], multiplier: 1, rows: 5)
+        let t = medianSeconds(runs: runs * 2) {
+            let out = small.unet(x, timesteps: Array(repeating: 500, count: 5), context: ctx, adapter: adapter)
+            out.mse(target).backward()
+            for p in trainable.parameters { p.zeroGrad() }
+        }
+        rows.append(Row(name: "shapesworld-a UNet fwd+bwd, batch 5, membrane", seconds: t, flops: nil, note: "gradient to the membrane only"))
     }
     if !includeSD15 { printTable("UNet forward (medians)", rows, reference: nil); return }
 

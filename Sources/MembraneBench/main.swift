@@ -5,6 +5,8 @@ import Foundation
 let args = CommandLine.arguments
 let runs = args.firstIndex(of: "--runs").flatMap { Int(args[$0 + 1]) } ?? 5
 let only = args.firstIndex(of: "--only").map { args[$0 + 1] }
+/// `--rows TEXT`: only the UNet rows whose name contains TEXT (e.g. "batch 2").
+let rowFilter = args.firstIndex(of: "--rows").map { args[$0 + 1] }
 
 print("# Membrane benchmarks")
 let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()

@@ -29,17 +29,18 @@ extension Tensor {
             }
         }
         let beta: Float = bias == nil ? 0 : 1
-        if geo.isPointwise {
-            for n in 0..<batch {
-                sgemm(m: outC, n: ohw, k: ckk, a: weight.pointer, lda: ckk, b: pointer + n * inPlane, ldb: ohw,
-                      beta: beta, c: out.pointer + n * outC * ohw, ldc: ohw)
-            }
-        } else {
-            let col = Tensor(uninitialized: [ckk, ohw])
-            for n in 0..<batch {
-                im2col(pointer + n * inPlane, geo, col.pointer)
-                sgemm(m: outC, n: ohw, k: ckk, a: weight.pointer, lda: ckk, b: col.pointer, ldb: ohw,
-                      beta: beta, c: out.pointer + n * outC * ohw, ldc: ohw)
+        let src = pointer, wp = weight.pointer, dst = out.pointer
+        // Several small images: one image per core at a time (im2col and GEMM stay on that core).
+        Tensor.forEachImage(batch, work: outC * ohw * ckk) { images in
+            let col = geo.isPointwise ? nil : Tensor(uninitialized: [ckk, ohw])
+            for n in images {
+                var cols = src + n * inPlane
+                if let col {
+                    im2col(cols, geo, col.pointer)
+                    cols = col.pointer
+                }
+                sgemm(m: outC, n: ohw, k: ckk, a: wp, lda: ckk, b: cols, ldb: ohw,
+                      beta: beta, c: dst + n * outC * ohw, ldc: ohw)
             }
         }
 
@@ -48,7 +49,7 @@ extension Tensor {
         let inputs = bias.map { [self, weight, $0] } ?? [self, weight]
         return Tensor.record(out, inputs: inputs) { g in
             var gx: Tensor?, gw: Tensor?, gb: Tensor?
-            let col = (needX || needW) && !geo.isPointwise ? Tensor(uninitialized: [ckk, ohw]) : nil
+            let col = needW && !geo.isPointwise ? Tensor(uninitialized: [ckk, ohw]) : nil
             if needW {
                 // dW [O, CKK] = Σ_n dOut[n] [O, OHW] · col[n]ᵀ [OHW, CKK]
                 let t = Tensor(uninitialized: w.shape)
@@ -66,17 +67,28 @@ extension Tensor {
             if needX {
                 // dcol [CKK, OHW] = Wᵀ [CKK, O] · dOut[n] [O, OHW], folded back with col2im.
                 let t = Tensor(uninitialized: x.shape)
-                for n in 0..<batch {
-                    let target = col?.pointer ?? t.pointer + n * inPlane
-                    sgemm(transA: .transposed, m: ckk, n: ohw, k: outC, a: w.pointer, lda: ckk,
-                          b: g.pointer + n * outC * ohw, ldb: ohw, c: target, ldc: ohw)
-                    if let col { col2im(col.pointer, geo, t.pointer + n * inPlane) }
+                let tp = t.pointer, wp = w.pointer, gp = g.pointer
+                Tensor.forEachImage(batch, work: outC * ohw * ckk) { images in
+                    let dcol = geo.isPointwise ? nil : Tensor(uninitialized: [ckk, ohw])
+                    for n in images {
+                        sgemm(transA: .transposed, m: ckk, n: ohw, k: outC, a: wp, lda: ckk,
+                              b: gp + n * outC * ohw, ldb: ohw, c: dcol?.pointer ?? tp + n * inPlane, ldc: ohw)
+                        if let dcol { col2im(dcol.pointer, geo, tp + n * inPlane) }
+                    }
                 }
                 gx = t
             }
             if needB { gb = Tensor.channelSums(g, batch: batch, channels: outC, pixels: ohw) }
             return inputs.count == 3 ? [gx, gw, gb] : [gx, gw]
         }
+    }
+
+    /// Runs `body` over the images `0..<batch`, split over cores when the images divide evenly
+    /// (or are many) and each is worth dispatching (`work` multiply-adds per image); otherwise
+    /// inline, where the kernels inside split one image's work instead.
+    static func forEachImage(_ batch: Int, work: Int, _ body: (Range<Int>) -> Void) {
+        let even = batch % coreCount == 0 || batch >= 4 * coreCount
+        parallelFor(batch, grain: even && work >= 1 << 16 ? 1 : batch, body)
     }
 
     /// Σ over batch and pixels of a [batch, channels, pixels] gradient, as a [channels] tensor.

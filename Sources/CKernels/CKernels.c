@@ -1,0 +1,127 @@
+#include "CKernels.h"
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+
+int membrane_cpu_has_avx2_fma(void) {
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+}
+
+/* e^x for x <= 0 on eight lanes: n = round(x / ln 2), r = x - n ln 2 (Cody-Waite), a degree-6
+   polynomial for e^r, times 2^n. Same constants as Kernels/FastMath.swift. */
+__attribute__((target("avx2,fma")))
+static inline __m256 exp_nonpositive8(__m256 x) {
+    const __m256 limit = _mm256_set1_ps(-87.33f);
+    const __m256 magic = _mm256_set1_ps(12582912.0f);
+    __m256 tiny = _mm256_cmp_ps(x, limit, _CMP_LT_OQ);
+    __m256 xc = _mm256_blendv_ps(x, limit, tiny);
+    __m256 t = _mm256_fmadd_ps(xc, _mm256_set1_ps(1.44269504088896341f), magic);
+    __m256 n = _mm256_sub_ps(t, magic);
+    __m256i ni = _mm256_sub_epi32(_mm256_castps_si256(t), _mm256_set1_epi32(0x4B400000));
+    __m256 r = _mm256_fnmadd_ps(n, _mm256_set1_ps(0.693359375f), xc);
+    r = _mm256_fnmadd_ps(n, _mm256_set1_ps(-2.12194440e-4f), r);
+    __m256 p = _mm256_set1_ps(0.0013814546400681138f);
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(0.00836869701743126f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(0.04166838899254799f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(0.1666652113199234f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(0.4999999403953552f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f));
+    __m256 scale = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(ni, _mm256_set1_epi32(127)), 23));
+    return _mm256_andnot_ps(tiny, _mm256_mul_ps(p, scale));
+}
+
+__attribute__((target("avx2,fma")))
+float membrane_exp_shifted_row_avx2(const float *x, float *y, long n, float shift) {
+    const __m256 s = _mm256_set1_ps(shift);
+    /* A ragged tail is done as the last 8 floats, read before the full blocks overwrite them
+       (y may be x); of it, only the lanes past the last full block are added to the sum. */
+    __m256 tail = exp_nonpositive8(_mm256_sub_ps(_mm256_loadu_ps(x + n - 8), s));
+    __m256 sum0 = _mm256_setzero_ps(), sum1 = _mm256_setzero_ps();
+    long i = 0;
+    for (; i + 16 <= n; i += 16) {
+        __m256 e0 = exp_nonpositive8(_mm256_sub_ps(_mm256_loadu_ps(x + i), s));
+        __m256 e1 = exp_nonpositive8(_mm256_sub_ps(_mm256_loadu_ps(x + i + 8), s));
+        _mm256_storeu_ps(y + i, e0);
+        _mm256_storeu_ps(y + i + 8, e1);
+        sum0 = _mm256_add_ps(sum0, e0);
+        sum1 = _mm256_add_ps(sum1, e1);
+    }
+    if (i + 8 <= n) {
+        __m256 e0 = exp_nonpositive8(_mm256_sub_ps(_mm256_loadu_ps(x + i), s));
+        _mm256_storeu_ps(y + i, e0);
+        sum0 = _mm256_add_ps(sum0, e0);
+        i += 8;
+    }
+    if (i < n) {
+        long keep = n - i;
+        _mm256_storeu_ps(y + n - 8, tail);
+        /* lane l of the tail is element n - 8 + l, new when l >= 8 - keep */
+        __m256i lanes = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+        __m256i fresh = _mm256_cmpgt_epi32(lanes, _mm256_set1_epi32((int)(7 - keep)));
+        sum1 = _mm256_add_ps(sum1, _mm256_and_ps(tail, _mm256_castsi256_ps(fresh)));
+    }
+    __m256 sum = _mm256_add_ps(sum0, sum1);
+    __m128 h = _mm_add_ps(_mm256_castps256_ps128(sum), _mm256_extractf128_ps(sum, 1));
+    h = _mm_add_ps(h, _mm_movehl_ps(h, h));
+    h = _mm_add_ss(h, _mm_shuffle_ps(h, h, 1));
+    return _mm_cvtss_f32(h);
+}
+
+__attribute__((target("avx2,fma")))
+void membrane_attention_scores_avx2(const float *q, long ldq, const float *kt, long ldk, long keys, long d,
+                                    float scale, float *e, long lde, long rows) {
+    const __m256 sc = _mm256_set1_ps(scale);
+    const long full = keys & ~31L;
+    for (long r = 0; r < rows; r++) {
+        const float *qr = q + r * ldq;
+        float *er = e + r * lde;
+        long j = 0;
+        for (; j < full; j += 32) {
+            __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
+            for (long c = 0; c < d; c++) {
+                const __m256 qc = _mm256_broadcast_ss(qr + c);
+                const float *k = kt + c * ldk + j;
+                a0 = _mm256_fmadd_ps(qc, _mm256_loadu_ps(k), a0);
+                a1 = _mm256_fmadd_ps(qc, _mm256_loadu_ps(k + 8), a1);
+                a2 = _mm256_fmadd_ps(qc, _mm256_loadu_ps(k + 16), a2);
+                a3 = _mm256_fmadd_ps(qc, _mm256_loadu_ps(k + 24), a3);
+            }
+            _mm256_storeu_ps(er + j, _mm256_mul_ps(a0, sc));
+            _mm256_storeu_ps(er + j + 8, _mm256_mul_ps(a1, sc));
+            _mm256_storeu_ps(er + j + 16, _mm256_mul_ps(a2, sc));
+            _mm256_storeu_ps(er + j + 24, _mm256_mul_ps(a3, sc));
+        }
+        for (; j < keys; j += 8) {
+            __m256 a = _mm256_setzero_ps();
+            for (long c = 0; c < d; c++)
+                a = _mm256_fmadd_ps(_mm256_broadcast_ss(qr + c), _mm256_loadu_ps(kt + c * ldk + j), a);
+            a = _mm256_mul_ps(a, sc);
+            if (j + 8 <= keys) {
+                _mm256_storeu_ps(er + j, a);
+            } else {
+                __m256i lanes = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+                __m256i keep = _mm256_cmpgt_epi32(_mm256_set1_epi32((int)(keys - j)), lanes);
+                _mm256_maskstore_ps(er + j, keep, a);
+            }
+        }
+    }
+}
+
+#else
+
+int membrane_cpu_has_avx2_fma(void) { return 0; }
+
+float membrane_exp_shifted_row_avx2(const float *x, float *y, long n, float shift) {
+    (void)x; (void)y; (void)n; (void)shift;
+    __builtin_trap();  /* never called: membrane_cpu_has_avx2_fma() is 0 */
+}
+
+void membrane_attention_scores_avx2(const float *q, long ldq, const float *kt, long ldk, long keys, long d,
+                                    float scale, float *e, long lde, long rows) {
+    (void)q; (void)ldq; (void)kt; (void)ldk; (void)keys; (void)d; (void)scale; (void)e; (void)lde; (void)rows;
+    __builtin_trap();
+}
+
+#endif

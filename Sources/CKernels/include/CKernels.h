@@ -1,0 +1,21 @@
+#ifndef MEMBRANE_CKERNELS_H
+#define MEMBRANE_CKERNELS_H
+
+/* Kernels written with AVX2/FMA intrinsics, compiled for that instruction set per function and
+   called only after membrane_cpu_has_avx2_fma() says the processor has it. */
+
+/* 1 when the processor supports AVX2 and FMA, else 0. */
+int membrane_cpu_has_avx2_fma(void);
+
+/* y[j] = e^(x[j] - shift) for j < n (n >= 8; y may be x; shift >= max x[j]); returns the sum of
+   the y[j]. The exponential is the one of Kernels' fastExpNonPositive (0 below -87.33). */
+float membrane_exp_shifted_row_avx2(const float *x, float *y, long n, float shift);
+
+/* Attention scores of `rows` queries: e[r * lde + j] = scale * sum_c q[r * ldq + c] * kt[c * ldk + j]
+   for j < keys, c < d. `kt` is one head's keys transposed (d rows of at least keys floats,
+   readable up to the next multiple of 8). For small head widths, where a packed GEMM spends
+   more on packing and clearing C than on the products. */
+void membrane_attention_scores_avx2(const float *q, long ldq, const float *kt, long ldk, long keys, long d,
+                                    float scale, float *e, long lde, long rows);
+
+#endif
