@@ -53,7 +53,7 @@ test: deps
 # prompts and seeds without and with it. Pictures land in out/demo/.
 DEMO_PROMPTS := --prompt "a red circle" --prompt "a red square" --prompt "a blue triangle" \
 	--prompt "a green cross" --prompt "a yellow circle" --prompt "an orange diamond"
-DEMO_ITERATIONS ?= 200
+DEMO_ITERATIONS ?= 300
 MEMBRANE := .build/release/membrane
 
 demo: build
