@@ -1,7 +1,7 @@
 import Foundation
 
 // `make bench`: long-running benchmarks, never part of `make test`.
-// Usage: MembraneBench [--runs N] [--only kernels|unet|unet-small|scaling]
+// Usage: MembraneBench [--runs N] [--only kernels|unet|unet-small|training|scaling]
 let args = CommandLine.arguments
 let runs = args.firstIndex(of: "--runs").flatMap { Int(args[$0 + 1]) } ?? 5
 let only = args.firstIndex(of: "--only").map { args[$0 + 1] }
@@ -16,6 +16,9 @@ if only == nil || only == "kernels" {
 }
 if only == nil || only == "unet" || only == "unet-small" {
     do { try unetBenchmarks(runs: runs, modelDirectory: model, includeSD15: only != "unet-small") } catch { print("unet benchmark failed: \(error)") }
+}
+if only == nil || only == "training" {
+    do { try trainingBenchmarks(runs: runs, modelDirectory: model) } catch { print("training benchmark failed: \(error)") }
 }
 if only == nil || only == "scaling" {
     do { try scalingBenchmarks(modelDirectory: model) } catch { print("scaling benchmark failed: \(error)") }

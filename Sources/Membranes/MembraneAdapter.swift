@@ -14,6 +14,11 @@ public struct MembraneAdapter: LayerAdapter {
         entries = membranes.map { ($0, Array(repeating: multiplier, count: rows)) }
     }
 
+    /// The same membranes with the multipliers of rows `rows` only.
+    public func rows(_ rows: Range<Int>) -> LayerAdapter {
+        MembraneAdapter(entries.map { ($0.membrane, Array($0.multipliers[rows])) })
+    }
+
     public func delta(path: String, input: Tensor, layer: AdaptedLayer) -> Tensor? {
         var total: Tensor?
         for (membrane, multipliers) in entries {

@@ -82,16 +82,35 @@ public struct MembraneTrainer {
     }
 
     private func runUnit(_ unit: Int, into gradient: inout [Float]) -> LossParts {
-        let (loss, parts) = unitLoss(iteration: iteration, unit: unit)
-        loss.backward()
-        var offset = 0
-        for p in membrane.parameters {
-            if let g = p.grad {
-                let gp = g.pointer
-                for i in 0..<p.count { gradient[offset + i] += gp[i] }
-                p.zeroGrad()
+        let draw = prepare(iteration: iteration, unit: unit)
+        // The membrane pass's rows (target + anchors) in two blocks, each with its own copy of
+        // the membrane's parameters, graph and backward pass on its own core; the copies'
+        // gradients are then added in block order, so the result does not depend on the cores.
+        let rows = draw.rows
+        let blocks = min(rows, 2)
+        var results = [(parts: LossParts, gradients: [Tensor?])](repeating: (LossParts(), []), count: blocks)
+        let values = membrane.parameters
+        results.withUnsafeMutableBufferPointer { out in
+            onCores(blocks) { b in
+                let copy = membrane.replacingParameters(values).trainable()
+                let (loss, parts) = membranePass(draw, rows: rows * b / blocks ..< rows * (b + 1) / blocks, membrane: copy)
+                loss.backward()
+                out[b] = (parts, copy.parameters.map(\.grad))
             }
-            offset += p.count
+        }
+        var parts = LossParts()
+        for r in results {
+            var offset = 0
+            for (p, g) in zip(values, r.gradients) {
+                if let g {
+                    let gp = g.pointer
+                    for i in 0..<p.count { gradient[offset + i] += gp[i] }
+                }
+                offset += p.count
+            }
+            parts.erase += r.parts.erase
+            parts.anchoring += r.parts.anchoring
+            parts.total += r.parts.total
         }
         return parts
     }
@@ -114,22 +133,39 @@ public struct MembraneTrainer {
         return sum
     }
 
-    /// One unit's loss (scaled by 1 / batch size) and its parts.
+    /// One unit's loss (scaled by 1 / batch size) and its parts, as one pass over all its rows.
     func unitLoss(iteration: Int, unit: Int) -> (loss: Tensor, parts: LossParts) {
+        let draw = prepare(iteration: iteration, unit: unit)
+        return membranePass(draw, rows: 0..<draw.rows, membrane: membrane)
+    }
+
+    /// What a unit draws and computes without gradient: the trajectory's latent, its timestep,
+    /// the anchors, the erase target and the original model's anchor predictions.
+    struct UnitDraw {
+        var z: Tensor
+        var t: Float
+        var anchors: [Tensor]
+        var target: Tensor
+        var originalAnchors: Tensor?
+        /// Rows of the membrane pass: the target prompt, then the anchors.
+        var rows: Int { 1 + anchors.count }
+    }
+
+    func prepare(iteration: Int, unit: Int) -> UnitDraw {
         var rng = stream(iteration: iteration, unit: unit)
         let c = config, unet = model.unet
         let tTo = rng.int(in: 1..<c.maxDenoisingSteps)
         let noise = Tensor.randn([1] + latentShape, using: &rng)
         let anchors = sampleAnchors(count: c.action == .eraseWithLA ? c.samplingBatchSize : 0, rng: &rng)
-        let frozen = membrane.replacingParameters(membrane.parameters)
 
         // 1. The trajectory: t_to DDIM steps with the membrane, CFG on (unconditional, target).
+        //    The membrane is merged into the weights once; the two rows run on their own cores.
         let z: Tensor = withoutGradient {
             var ddim = DDIMScheduler(config: model.scheduler)
             ddim.setTimesteps(c.maxDenoisingSteps)
             var x = noise
             let ctx = Tensor.concat([contexts.unconditional, contexts.target], axis: 0)
-            let adapter = MembraneAdapter(membranes: [frozen], multiplier: 1, rows: 2)
+            let adapter = MergedMembranes(membranes: [membrane], multiplier: 1)
             for t in ddim.timesteps.prefix(tTo) {
                 let out = unet(Tensor.concat([x, x], axis: 0), timesteps: [Float(t), Float(t)], context: ctx, adapter: adapter)
                 let u = out.slice(axis: 0, range: 0..<1), v = out.slice(axis: 0, range: 1..<2)
@@ -145,26 +181,42 @@ public struct MembraneTrainer {
         let a = anchors.count
         let originalContext = Tensor.concat([contexts.positive, contexts.neutral] + anchors, axis: 0)
         let original = withoutGradient {
-            unet(z.broadcast(to: [2 + a] + latentShape), timesteps: Array(repeating: t, count: 2 + a), context: originalContext)
+            unet(Tensor.concat(Array(repeating: z, count: 2 + a), axis: 0), timesteps: Array(repeating: t, count: 2 + a), context: originalContext)
         }
         let ep = original.slice(axis: 0, range: 0..<1), en = original.slice(axis: 0, range: 1..<2)
-        let target = en - (ep - en) * c.guidanceScale
+        return UnitDraw(z: z, t: t, anchors: anchors, target: en - (ep - en) * c.guidanceScale,
+                        originalAnchors: a > 0 ? original.slice(axis: 0, range: 2..<(2 + a)) : nil)
+    }
 
-        // 3. The membrane model on the target and anchors, with gradient.
-        let trainedContext = Tensor.concat([contexts.target] + anchors, axis: 0)
-        let adapter = MembraneAdapter(membranes: [membrane], multiplier: 1, rows: 1 + a)
-        let out = unet(z.broadcast(to: [1 + a] + latentShape), timesteps: Array(repeating: t, count: 1 + a), context: trainedContext, adapter: adapter)
-        let et = out.slice(axis: 0, range: 0..<1)
-        let eraseLoss = et.mse(target)
-        var loss = eraseLoss
-        var anchorValue: Float = 0
-        if a > 0 {
-            let anchorLoss = out.slice(axis: 0, range: 1..<(1 + a)).mse(original.slice(axis: 0, range: 2..<(2 + a)))
-            anchorValue = anchorLoss.item
-            loss = loss + anchorLoss * c.laStrength
-        }
+    /// 3. The membrane model on rows `rows` of (target, anchors...), with gradient: this block's
+    /// share of the unit's loss (the erase MSE if it holds row 0, plus its anchors' share of the
+    /// anchoring MSE times la_strength), scaled by 1 / batch size.
+    func membranePass(_ draw: UnitDraw, rows: Range<Int>, membrane: Membrane) -> (loss: Tensor, parts: LossParts) {
+        let c = config, a = draw.anchors.count, n = rows.count
+        let contextRows = rows.map { $0 == 0 ? contexts.target : draw.anchors[$0 - 1] }
+        let adapter = MembraneAdapter(membranes: [membrane], multiplier: 1, rows: n)
+        let out = model.unet(Tensor.concat(Array(repeating: draw.z, count: n), axis: 0), timesteps: Array(repeating: draw.t, count: n),
+                             context: Tensor.concat(contextRows, axis: 0), adapter: adapter)
+        var loss: Tensor?
+        var parts = LossParts()
         let scale = 1 / Float(c.batchSize)
-        return (loss * scale, LossParts(erase: eraseLoss.item * scale, anchoring: anchorValue * scale, total: loss.item * scale))
+        if rows.contains(0) {
+            let erase = out.slice(axis: 0, range: 0..<1).mse(draw.target)
+            parts.erase = erase.item * scale
+            loss = erase
+        }
+        let anchorRows = max(rows.lowerBound, 1)..<rows.upperBound
+        if let originalAnchors = draw.originalAnchors, !anchorRows.isEmpty {
+            let share = Float(anchorRows.count) / Float(a)
+            let local = (anchorRows.lowerBound - rows.lowerBound)..<(anchorRows.upperBound - rows.lowerBound)
+            let anchoring = out.slice(axis: 0, range: local)
+                .mse(originalAnchors.slice(axis: 0, range: (anchorRows.lowerBound - 1)..<(anchorRows.upperBound - 1))) * share
+            parts.anchoring = anchoring.item * scale
+            loss = loss.map { $0 + anchoring * c.laStrength } ?? anchoring * c.laStrength
+        }
+        let total = loss! * scale
+        parts.total = total.item
+        return (total, parts)
     }
 
     /// Latent Anchoring samples: random directions, kept with probability 1 - cos(c_t, n), scaled

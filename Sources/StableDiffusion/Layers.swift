@@ -5,6 +5,18 @@ import TensorEngine
 public protocol LayerAdapter {
     /// The term to add to the output of layer `path` for `input`, or nil when none applies.
     func delta(path: String, input: Tensor, layer: AdaptedLayer) -> Tensor?
+    /// A weight to use instead of layer `path`'s own `original` (terms merged into the frozen
+    /// weight), or nil to keep it. Asked before ``delta(path:input:layer:)``.
+    func weight(path: String, original: Tensor) -> Tensor?
+    /// The adapter for rows `rows` of the batch (the UNet splits a batch over cores).
+    func rows(_ rows: Range<Int>) -> LayerAdapter
+}
+
+extension LayerAdapter {
+    /// Keeps every layer's own weight.
+    public func weight(path: String, original: Tensor) -> Tensor? { nil }
+    /// The same adapter: it treats every row alike.
+    public func rows(_ rows: Range<Int>) -> LayerAdapter { self }
 }
 
 /// The geometry of a layer an adapter attaches to.
@@ -32,7 +44,7 @@ public struct Linear {
 
     /// `x W^T + b`, plus the adapter's term when one is given.
     public func callAsFunction(_ x: Tensor, adapter: LayerAdapter? = nil) -> Tensor {
-        let y = x.linear(weight: weight, bias: bias)
+        let y = x.linear(weight: adapter?.weight(path: path, original: weight) ?? weight, bias: bias)
         guard let adapter, let d = adapter.delta(path: path, input: x, layer: .linear(inFeatures: inFeatures, outFeatures: outFeatures)) else { return y }
         return y + d
     }
@@ -59,7 +71,8 @@ public struct Conv2d {
 
     /// The convolution of an NCHW input, plus the adapter's term when one is given.
     public func callAsFunction(_ x: Tensor, adapter: LayerAdapter? = nil) -> Tensor {
-        let y = x.conv2d(weight: weight, bias: bias, stride: stride, padding: padding)
+        let w = adapter?.weight(path: path, original: weight) ?? weight
+        let y = x.conv2d(weight: w, bias: bias, stride: stride, padding: padding)
         let geometry = AdaptedLayer.conv(inChannels: weight.shape[1], outChannels: weight.shape[0], kernel: kernel, stride: stride, padding: padding)
         guard let adapter, let d = adapter.delta(path: path, input: x, layer: geometry) else { return y }
         return y + d

@@ -69,12 +69,21 @@ public struct UNet {
     public var sizeMultiple: Int { 1 << (config.blockCount - 1) }
 
     /// The model output for latents `x` [B, C, H, W] at `timesteps` (one per sample) with text
-    /// `context` [B, T, D]. `adapter` adds membrane terms inside the transformers.
+    /// `context` [B, T, D]. `adapter` adds membrane terms inside the transformers. Without
+    /// gradient recording the batch is split over cores in blocks of rows.
     public func callAsFunction(_ x: Tensor, timesteps: [Float], context: Tensor, adapter: LayerAdapter? = nil) -> Tensor {
         let b = x.shape[0]
         precondition(timesteps.count == b && context.shape[0] == b, "batch mismatch: \(x.shape), \(timesteps.count) timesteps, context \(context.shape)")
         precondition(x.shape[2] % sizeMultiple == 0 && x.shape[3] % sizeMultiple == 0,
                      "latent size \(x.shape[2])x\(x.shape[3]) is not a multiple of \(sizeMultiple)")
+        return splitBatchOverCores(b) { rows in
+            rows.count == b ? forward(x, timesteps: timesteps, context: context, adapter: adapter)
+                : forward(x.slice(axis: 0, range: rows), timesteps: Array(timesteps[rows]),
+                          context: context.slice(axis: 0, range: rows), adapter: adapter?.rows(rows))
+        }
+    }
+
+    func forward(_ x: Tensor, timesteps: [Float], context: Tensor, adapter: LayerAdapter?) -> Tensor {
         let tproj = Tensor.timestepEmbedding(timesteps: timesteps, dim: config.blockOutChannels[0],
                                              flipSinToCos: config.flipSinToCos, downscaleFreqShift: config.freqShift)
         let temb = timeLinear2(timeLinear1(tproj).silu())

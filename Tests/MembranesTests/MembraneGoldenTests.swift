@@ -55,6 +55,37 @@ final class MembraneGoldenTests: XCTestCase {
         XCTAssertEqual(checked, 264)
     }
 
+    func testMergedIntoWeightsMatchesReference() throws {
+        // The trajectory's path: the membrane merged into the frozen weights, no gradient, the
+        // batch split over cores. Same PyTorch golden as the three-GEMM path above.
+        let membrane = try goldenMembrane()
+        let x = try Fixtures.tensor("unet.x"), ctx = try Fixtures.tensor("unet.ctx")
+        let t = try Fixtures.ints("unet.t").map(Float.init)
+        let merged = MergedMembranes(membranes: [membrane], multiplier: 1)
+        let eps = withoutGradient { Fixtures.model.unet(x, timesteps: t, context: ctx, adapter: merged) }
+        XCTAssertLessThan(relativeError(eps, try Fixtures.tensor("spm.eps")), 1e-4)
+        // Multiplier 0 is the frozen model itself.
+        let off = withoutGradient { Fixtures.model.unet(x, timesteps: t, context: ctx, adapter: MergedMembranes(membranes: [membrane], multiplier: 0)) }
+        XCTAssertEqual(off.scalars, withoutGradient { Fixtures.model.unet(x, timesteps: t, context: ctx) }.scalars)
+    }
+
+    func testRowsSplitOverCoresKeepTheirOwnMultipliers() throws {
+        // Without gradient the UNet runs blocks of rows on their own threads; each block must get
+        // its own rows' multipliers (row 0 at 0 = plain model, row 1 at 1 = golden membrane output).
+        let membrane = try goldenMembrane()
+        let x = try Fixtures.tensor("unet.x"), ctx = try Fixtures.tensor("unet.ctx")
+        let t = try Fixtures.ints("unet.t").map(Float.init)
+        let adapter = MembraneAdapter([(membrane: membrane, multipliers: [0, 1])])
+        let out = withoutGradient { Fixtures.model.unet(x, timesteps: t, context: ctx, adapter: adapter) }
+        let plain = withoutGradient { Fixtures.model.unet(x, timesteps: t, context: ctx) }
+        XCTAssertLessThan(relativeError(out.slice(axis: 0, range: 0..<1), plain.slice(axis: 0, range: 0..<1)), 1e-6)
+        XCTAssertLessThan(relativeError(out.slice(axis: 0, range: 1..<2), try Fixtures.tensor("spm.eps").slice(axis: 0, range: 1..<2)), 1e-4)
+        // The split and the unsplit (recorded) pass agree row for row.
+        let recorded = Fixtures.model.unet(x, timesteps: t, context: ctx, adapter: MembraneAdapter([(membrane: membrane.trainable(), multipliers: [0, 1])]))
+        XCTAssertTrue(recorded.requiresGrad)
+        XCTAssertLessThan(relativeError(out, recorded.detached), 1e-6)
+    }
+
     func testFrozenUNetGetsNoGradient() throws {
         // Only membrane weights are autodiff leaves; the UNet's tensors never get a node.
         let membrane = try goldenMembrane().trainable()

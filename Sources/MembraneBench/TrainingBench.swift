@@ -1,0 +1,49 @@
+import Foundation
+import Membranes
+import StableDiffusion
+import TensorEngine
+
+/// Single-process training speed with configs/shapesworld/red.yaml (the reference's algorithm and
+/// cost: 30-step trajectories with CFG, 4 anchors, batch 1): seconds per iteration over a fixed
+/// run of iterations (each draws its own trajectory length, so the run, not one iteration, is the
+/// unit), and the three passes an iteration is made of.
+func trainingBenchmarks(runs: Int, modelDirectory: URL, iterations: Int = 12) throws {
+    let model = try StableDiffusionModel(directory: modelDirectory)
+    let config = try TrainingConfig.load(root.appendingPathComponent("configs/shapesworld/red.yaml"))
+    var rows: [Row] = []
+
+    let perIteration = medianSeconds(runs: max(1, runs / 2), warmup: 0) {
+        var trainer = try! MembraneTrainer(model: model, config: config)
+        for _ in 0..<iterations { trainer.trainIteration() }
+    } / Double(iterations)
+    rows.append(Row(name: "training iteration, red.yaml", seconds: perIteration, flops: nil,
+                    note: String(format: "mean of %d iterations; the issue's reference: 1.06 s (ratio %.2f)", iterations, 1.06 / perIteration)))
+
+    // The passes, at the shapes red.yaml gives them.
+    let trainer = try MembraneTrainer(model: model, config: config)
+    var rng = RandomSource(seed: 3)
+    let z = Tensor.randn([1, 4, 16, 16], using: &rng)
+    let ctx2 = model.encode(prompts: ["", "red"])
+    let merged = MergedMembranes(membranes: [trainer.membrane], multiplier: 1)
+    let step = medianSeconds(runs: runs * 4) {
+        _ = withoutGradient { model.unet(Tensor.concat([z, z], axis: 0), timesteps: [500, 500], context: ctx2, adapter: merged) }
+    }
+    rows.append(Row(name: "  trajectory step (batch 2, merged)", seconds: step, flops: nil,
+                    note: String(format: "x %.1f mean steps per iteration = %.0f ms", Double(config.maxDenoisingSteps) / 2, step * Double(config.maxDenoisingSteps) / 2 * 1000)))
+    let ctx6 = model.encode(prompts: Array(repeating: "red", count: 6))
+    let z6 = Tensor.concat(Array(repeating: z, count: 6), axis: 0)
+    let original = medianSeconds(runs: runs * 2) {
+        _ = withoutGradient { model.unet(z6, timesteps: Array(repeating: 500, count: 6), context: ctx6) }
+    }
+    rows.append(Row(name: "  original model (batch 6, no gradient)", seconds: original, flops: nil, note: "positive, neutral, 4 anchors"))
+    let trainable = trainer.membrane
+    let adapter = MembraneAdapter(membranes: [trainable], multiplier: 1, rows: 5)
+    let z5 = z6.slice(axis: 0, range: 0..<5), ctx5 = ctx6.slice(axis: 0, range: 0..<5)
+    let target = Tensor.randn([5, 4, 16, 16], using: &rng)
+    let gradientPass = medianSeconds(runs: runs * 2) {
+        model.unet(z5, timesteps: Array(repeating: 500, count: 5), context: ctx5, adapter: adapter).mse(target).backward()
+        for p in trainable.parameters { p.zeroGrad() }
+    }
+    rows.append(Row(name: "  membrane pass (batch 5, fwd+bwd)", seconds: gradientPass, flops: nil, note: "target + 4 anchors, gradient to the membrane"))
+    printTable("Training, single process (medians)", rows, reference: nil)
+}
