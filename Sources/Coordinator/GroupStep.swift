@@ -8,7 +8,9 @@ import Membranes
 /// Latent Anchoring samples) and adds their gradients into one fused buffer: all membrane
 /// gradients, then the three loss parts and a stop flag. ONE `MPI_Allreduce` sums the buffers,
 /// after which every rank holds the same gradient and takes the same optimizer step, so the
-/// membranes of a group never diverge. The stop flag rides along: if any rank was asked to stop
+/// membranes of a group never diverge. The sum runs in double precision: a sum of a few float32
+/// partials is exact in a double (unless their magnitudes lie ~2^29 apart), so the order in which
+/// the all-reduce algorithm adds the ranks' buffers does not change a bit of the result. The stop flag rides along: if any rank was asked to stop
 /// (a signal, or a cancel on the leader), every rank learns it in the same iteration.
 public enum GroupStep {
     /// Extra scalars after the gradient: erase, anchoring, total loss, stop flag.
@@ -47,27 +49,32 @@ public enum GroupStep {
                            afterUnit: (Int) -> Void = { _ in }) throws -> (loss: LossParts, stop: Bool) {
         let units = Scheduler.units(batchSize: trainer.config.batchSize, rank: group.rank, size: group.size)
         var buffer = localBuffer(trainer, units: units, stop: stop, afterUnit: afterUnit)
-        if group.size > 1 { try group.allreduceSum(inPlace: &buffer) }
+        if group.size > 1 { buffer = try sum(buffer, over: group) }
         return apply(buffer, to: &trainer)
     }
 
+    /// The element-wise sum of every rank's `buffer` in ONE all-reduce, added in double precision
+    /// and rounded once to float.
+    static func sum(_ buffer: [Float], over group: Communicator) throws -> [Float] {
+        try group.allreduceSum(buffer.map(Double.init)).map(Float.init)
+    }
+
     /// The same iteration in one process, reproducing a group of `groupSize` ranks: each
-    /// virtual rank sums its units into its own buffer, then the buffers are added in rank
-    /// order. For two ranks that is exactly what the all-reduce computes (a + b), so the result
-    /// is bit-identical to the MPI run; for larger groups the all-reduce's own order applies
-    /// and results agree within rounding.
+    /// virtual rank sums its units into its own float buffer, then the buffers are added in
+    /// double precision and rounded once, as the group's all-reduce does: bit-identical to the
+    /// MPI run at the same group size.
     @discardableResult
     public static func simulate(_ trainer: inout MembraneTrainer, groupSize: Int) -> LossParts {
-        var total: [Float] = []
+        var total: [Double] = []
         for r in 0..<max(1, groupSize) {
             let units = Scheduler.units(batchSize: trainer.config.batchSize, rank: r, size: max(1, groupSize))
             let part = localBuffer(trainer, units: units, stop: false)
             if total.isEmpty {
-                total = part
+                total = part.map(Double.init)
             } else {
-                for i in total.indices { total[i] += part[i] }
+                for i in total.indices { total[i] += Double(part[i]) }
             }
         }
-        return apply(total, to: &trainer).loss
+        return apply(total.map(Float.init), to: &trainer).loss
     }
 }

@@ -93,7 +93,7 @@ struct Worker {
         buffer[buffer.count - 1] = flag
         if group.size > 1 {
             // Stop flags are combined by a sum; any non-zero flag stops the whole group.
-            try group.allreduceSum(inPlace: &buffer)
+            buffer = try GroupStep.sum(buffer, over: group)
         }
         let n = trainer.gradientLength
         let stop = buffer[n + 3]

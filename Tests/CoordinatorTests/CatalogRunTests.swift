@@ -147,4 +147,33 @@ final class CatalogRunTests: XCTestCase {
             XCTAssertEqual(try Runs.weights(library, concept.name), try Runs.reference(concept.config, groupSize: 1), concept.name)
         }
     }
+
+    /// A three-rank group (np 4) with the control socket on TCP: a worker stopped with SIGSTOP is
+    /// reported silent in `membrane status` and in the log; once continued, the run ends and the
+    /// membrane equals the single-process run reproducing a group of three, bit for bit.
+    func testThreeRankGroupOverTCPReportsSilentRankAndMatchesSimulation() throws {
+        let folder = try Runs.folder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let catalogURL = try Runs.writeCatalog(in: folder, concepts: "  - name: green\n    batch_size: 3", iterations: 3, every: 100)
+        let library = Library(directory: folder.appendingPathComponent("lib"))
+        let port = Int.random(in: 20000..<60000)
+        let run = try Runs.start(np: 4, catalog: catalogURL, library: library.directory,
+                                 extra: ["--group-size", "3", "--control", "tcp:\(port)", "--heartbeat-timeout", "2"])
+        XCTAssertTrue(Runs.waitUntil(timeout: 120) { RunStatus.read(library: library)?.jobs.first?.state == "running" })
+        let coordinatorPid = RunStatus.read(library: library)?.pid
+        let worker = try XCTUnwrap(Runs.children(of: run.process.processIdentifier).last { $0 != coordinatorPid })
+        kill(worker, SIGSTOP)
+        sleep(5)
+        let status = try Runs.Child(try Runs.membrane(), ["status", "--library", library.directory.path, "--control", "tcp:\(port)"],
+                                    folder: folder).wait(timeout: 30)
+        kill(worker, SIGCONT)
+        XCTAssertEqual(status.status, 0, status.err)
+        XCTAssertTrue(status.out.contains("silent"), status.out)
+        let end = run.wait()
+        XCTAssertEqual(end.status, 0, end.err)
+        XCTAssertTrue(end.err.contains("silent for"), end.err)
+        XCTAssertTrue(end.err.contains("green: started on ranks 1,2,3"), end.err)
+        let config = try XCTUnwrap(try Catalog.load(catalogURL).concepts.first).config
+        XCTAssertEqual(try Runs.weights(library, "green"), try Runs.reference(config, groupSize: 3), "three-rank group differs from the simulated one")
+    }
 }
