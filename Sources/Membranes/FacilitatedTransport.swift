@@ -28,6 +28,12 @@ public struct FacilitatedTransport {
     /// The multiplier of a membrane with `targets` for one prompt.
     public func multiplier(prompt: String, targets: [String], model: StableDiffusionModel,
                            promptEmbedding: Tensor? = nil) -> Float {
+        multiplier(prompt: prompt, targets: targets, model: model, promptEmbedding: promptEmbedding) { model.encode(prompts: [$0]) }
+    }
+
+    /// ``multiplier(prompt:targets:model:promptEmbedding:)`` with target embeddings from `targetEmbedding`.
+    func multiplier(prompt: String, targets: [String], model: StableDiffusionModel, promptEmbedding: Tensor?,
+                    targetEmbedding: (String) -> Tensor) -> Float {
         guard !targets.isEmpty else { return 1 }
         let promptTokens = contentTokens(prompt, model)
         var best: Float = 0
@@ -40,7 +46,7 @@ public struct FacilitatedTransport {
             }
             var score = overlap
             if let embedding {
-                score = max(score, cosine(embedding, model.encode(prompts: [target])))
+                score = max(score, cosine(embedding, targetEmbedding(target)))
             }
             best = max(best, score)
         }
@@ -50,6 +56,13 @@ public struct FacilitatedTransport {
     /// Multipliers for every row prompt of a batch, one list per membrane (cached by prompt).
     public func multipliers(rowPrompts: [String], membranes: [Membrane], model: StableDiffusionModel) -> [[Float]] {
         var cache: [String: [Float]] = [:]
+        var targetEmbeddings: [String: Tensor] = [:]
+        func targetEmbedding(_ target: String) -> Tensor {
+            if let known = targetEmbeddings[target] { return known }
+            let e = model.encode(prompts: [target])
+            targetEmbeddings[target] = e
+            return e
+        }
         var perMembrane = Array(repeating: [Float](), count: membranes.count)
         for prompt in rowPrompts {
             let values: [Float]
@@ -57,7 +70,9 @@ public struct FacilitatedTransport {
                 values = cached
             } else {
                 let embedding = rule == .reference ? model.encode(prompts: [prompt]) : nil
-                values = membranes.map { multiplier(prompt: prompt, targets: $0.targets, model: model, promptEmbedding: embedding) }
+                values = membranes.map {
+                    multiplier(prompt: prompt, targets: $0.targets, model: model, promptEmbedding: embedding, targetEmbedding: targetEmbedding)
+                }
                 cache[prompt] = values
             }
             for i in membranes.indices { perMembrane[i].append(values[i]) }
