@@ -167,6 +167,11 @@ public struct MembraneTrainer {
             let ctx = Tensor.concat([contexts.unconditional, contexts.target], axis: 0)
             let adapter = MergedMembranes(membranes: [membrane], multiplier: 1)
             for t in ddim.timesteps.prefix(tTo) {
+                if c.trajectoryGuidance == 1 {
+                    // Guidance 1 is the conditional prediction alone: no unconditional row.
+                    x = ddim.step(unet(x, timesteps: [Float(t)], context: contexts.target, adapter: adapter), timestep: t, sample: x)
+                    continue
+                }
                 let out = unet(Tensor.concat([x, x], axis: 0), timesteps: [Float(t), Float(t)], context: ctx, adapter: adapter)
                 let u = out.slice(axis: 0, range: 0..<1), v = out.slice(axis: 0, range: 1..<2)
                 x = ddim.step(u + (v - u) * c.trajectoryGuidance, timestep: t, sample: x)

@@ -37,4 +37,17 @@ final class TrainerBlockTests: XCTestCase {
         XCTAssertEqual(Double(parts.anchoring), Double(whole.anchoring), accuracy: 1e-5 * Double(abs(whole.anchoring)) + 1e-12)
         XCTAssertEqual(Double(parts.total), Double(whole.total), accuracy: 1e-5 * Double(abs(whole.total)))
     }
+
+    func testTrajectoryAtGuidanceOneSkipsTheUnconditionalRowWithTheSameResult() throws {
+        func z(_ guidance: Double) throws -> Tensor {
+            let config = try TrainingConfig(values: [
+                "target": "red", "max_denoising_steps": 6, "sampling_batch_size": 1, "seed": 5, "trajectory_guidance": guidance,
+            ], source: "test")
+            var trainer = try MembraneTrainer(model: Fixtures.model, config: config)
+            trainer.trainIteration()
+            return trainer.prepare(iteration: 3, unit: 0).z
+        }
+        // 1 takes the one-row path; a hair above 1 takes the two-row CFG path.
+        XCTAssertLessThan(relativeError(try z(1), try z(1.000001)), 1e-4)
+    }
 }
