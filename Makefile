@@ -23,7 +23,8 @@ help:
 	@echo "make demo   deps, build, run membrane doctor and the demo"
 	@echo "make bench  deps, release build, run .build/release/MembraneBench"
 	@echo "make bench-compare  same work timed in PyTorch CPU (venv $(VENV)/) and Membrane, ratios in one table"
-	@echo "                    (BENCH_RUNS=N, default $(BENCH_RUNS); BENCH_COMPARE_FLAGS=--quick skips SD v1.5)"
+	@echo "                    (BENCH_RUNS=N, default $(BENCH_RUNS); BENCH_COMPARE_FLAGS=--quick skips SD v1.5,"
+	@echo "                    BENCH_COMPARE_FLAGS='--only training' the training iteration vs the reference loop alone)"
 	@echo "make clean  remove build products"
 
 # Installs only what dpkg does not report as installed; silent when everything is there.
