@@ -46,7 +46,7 @@ let package = Package(
         // Membranes: the adapter, its file format, Facilitated Transport and training.
         .target(name: "Membranes", dependencies: ["StableDiffusion", "TensorEngine", "SafeTensors", "Yams"]),
         // Catalog runs: library, checkpoints, MPI worker groups, control socket, signals.
-        .target(name: "Coordinator", dependencies: ["Membranes", "StableDiffusion", "Distributed", "ControlSocket", "SafeTensors", "TensorEngine"]),
+        .target(name: "Coordinator", dependencies: ["Membranes", "StableDiffusion", "Distributed", "ControlSocket", "SafeTensors", "TensorEngine", "Kernels"]),
 
         .executableTarget(name: "MembraneCLI", dependencies: [
             "TensorEngine", "Kernels", "Distributed", "ControlSocket", "Images", "StableDiffusion", "Membranes", "Tokenizer", "Evaluation", "Coordinator",

@@ -1,6 +1,7 @@
 import ControlSocket
 import Distributed
 import Foundation
+import Kernels
 import Membranes
 import StableDiffusion
 
@@ -33,6 +34,8 @@ public enum CatalogRun {
         public var control: String?
         /// Seconds of silence after which a rank is reported.
         public var heartbeatTimeout: Double = 60
+        /// Threads per worker rank, or `nil` for the node's cores shared among its workers.
+        public var threads: Int?
 
         public init(catalog: URL, library: URL) {
             self.catalog = catalog
@@ -57,6 +60,7 @@ public enum CatalogRun {
         }
         let stopSignal = StopSignal()
         let world = Communicator.world
+        setThreadBudget(options.threads ?? threadsPerRank())
         let code: Int32
         do {
             code = try run(options, world: world, stopSignal: stopSignal)
@@ -66,6 +70,14 @@ public enum CatalogRun {
         }
         try? MPI.finalize()
         return code
+    }
+
+    /// The cores of this node shared among the worker ranks Open MPI started on it. Rank 0 mostly
+    /// sleeps, so a node with k local ranks counts k - 1 workers (k = 1: the rank has the node).
+    public static func threadsPerRank(environment: [String: String] = ProcessInfo.processInfo.environment,
+                               cores: Int = defaultThreadBudget()) -> Int {
+        let local = environment["OMPI_COMM_WORLD_LOCAL_SIZE"].flatMap { Int($0) } ?? 1
+        return max(1, cores / max(1, local - 1))
     }
 
     static func run(_ options: Options, world: Communicator, stopSignal: StopSignal) throws -> Int32 {

@@ -2,8 +2,21 @@ import Dispatch
 import Foundation
 import Synchronization
 
-/// The number of cores kernels split work over (all online processors).
-public let coreCount: Int = max(1, ProcessInfo.processInfo.activeProcessorCount)
+/// The number of threads kernels split work over: all online processors, or `MEMBRANE_THREADS`
+/// from the environment, or what ``setThreadBudget(_:)`` set last.
+@inlinable public var coreCount: Int { threadBudget.load(ordering: .relaxed) }
+
+@usableFromInline let threadBudget = Atomic<Int>(defaultThreadBudget())
+
+/// The online processors, or `MEMBRANE_THREADS` when it holds a positive number.
+public func defaultThreadBudget() -> Int {
+    if let text = ProcessInfo.processInfo.environment["MEMBRANE_THREADS"], let n = Int(text), n > 0 { return n }
+    return max(1, ProcessInfo.processInfo.activeProcessorCount)
+}
+
+/// Sets how many threads kernels split work over from now on (at least 1). Processes that share
+/// a machine (MPI ranks on one node) give each their share of the cores.
+public func setThreadBudget(_ threads: Int) { threadBudget.store(max(1, threads), ordering: .relaxed) }
 
 /// Parallel regions in flight. A `parallelFor` started while another one runs (typically from
 /// inside its body: a GEMM or im2col inside a per-image loop that is already split over cores)

@@ -4,7 +4,8 @@ import Foundation
 /// Scaling of catalog runs on the embedded model, through `mpirun` on the `membrane` binary
 /// built next to this benchmark: iterations/s of one concept on 1 and 2 workers (one group),
 /// and catalog throughput (concepts/hour) on 1 and 2 single-rank groups. Efficiency is
-/// speed-up / workers. Rank 0 (the coordinator) sleeps in polls and is not counted.
+/// speed-up / workers. Every worker runs on one thread (`--threads 1`), so N workers use N cores;
+/// rank 0 (the coordinator) sleeps in polls and is not counted.
 func scalingBenchmarks(modelDirectory: URL, iterations: Int = 6, concepts: Int = 4) throws {
     let folder = FileManager.default.temporaryDirectory.appendingPathComponent("membrane-scaling-\(getpid())")
     try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
@@ -16,7 +17,7 @@ func scalingBenchmarks(modelDirectory: URL, iterations: Int = 6, concepts: Int =
     for workers in [1, 2] {
         let catalog = try scalingCatalog(in: folder, model: modelDirectory, names: ["red"], iterations: iterations, batch: 4)
         let library = folder.appendingPathComponent("lib-one-\(workers)")
-        _ = try runCatalog(binary: binary, np: workers + 1, catalog: catalog, library: library, extra: ["--group-size", "\(workers)"])
+        _ = try runCatalog(binary: binary, np: workers + 1, catalog: catalog, library: library, extra: ["--group-size", "\(workers)", "--threads", "1"])
         let entry = try Library(directory: library).readIndex().entries["red"]
         rates.append(Double(iterations) / max(entry?.seconds ?? 1, 1e-9))
     }
@@ -24,9 +25,9 @@ func scalingBenchmarks(modelDirectory: URL, iterations: Int = 6, concepts: Int =
     var throughput: [Double] = []
     let names = ["red", "blue", "green", "yellow", "circle", "square", "triangle", "star"].prefix(concepts).map { $0 }
     for workers in [1, 2] {
-        let catalog = try scalingCatalog(in: folder, model: modelDirectory, names: names, iterations: iterations / 2, batch: 2)
+        let catalog = try scalingCatalog(in: folder, model: modelDirectory, names: names, iterations: iterations * 2, batch: 2)
         let library = folder.appendingPathComponent("lib-catalog-\(workers)")
-        let wall = try runCatalog(binary: binary, np: workers + 1, catalog: catalog, library: library, extra: ["--group-size", "1"])
+        let wall = try runCatalog(binary: binary, np: workers + 1, catalog: catalog, library: library, extra: ["--group-size", "1", "--threads", "1"])
         throughput.append(Double(names.count) * 3600 / wall)
     }
     print("\n## Scaling (embedded model, \(ProcessInfo.processInfo.activeProcessorCount) cores)")

@@ -32,12 +32,15 @@ struct CatalogCommand: ParsableCommand {
         var control: String?
         @Option(help: "Seconds of silence after which a rank is reported.")
         var heartbeatTimeout: Double = 60
+        @Option(help: "Threads per worker rank (default: the node's cores shared among the ranks started on it, rank 0 not counted).")
+        var threads: Int?
 
         func run() throws {
             var options = CatalogRun.Options(catalog: URL(fileURLWithPath: catalog), library: URL(fileURLWithPath: library))
             options.groupSize = groupSize
             options.control = control
             options.heartbeatTimeout = heartbeatTimeout
+            options.threads = threads
             let code = CatalogRun.main(options)
             if code != 0 { throw ExitCode(code) }
         }
