@@ -60,7 +60,7 @@ public enum CatalogRun {
         }
         let stopSignal = StopSignal()
         let world = Communicator.world
-        setThreadBudget(options.threads ?? threadsPerRank())
+        if let threads = options.threads { setThreadBudget(threads) }
         let code: Int32
         do {
             code = try run(options, world: world, stopSignal: stopSignal)
@@ -74,6 +74,10 @@ public enum CatalogRun {
 
     /// The cores of this node shared among the worker ranks Open MPI started on it. Rank 0 mostly
     /// sleeps, so a node with k local ranks counts k - 1 workers (k = 1: the rank has the node).
+    /// What `--threads` to pass when several ranks share a node. Not applied by default: a
+    /// membrane is bit-identical only between runs with the same threads per rank (kernels split
+    /// some reductions and batches by thread count), so a re-run or a single-process reference
+    /// must use the same number.
     public static func threadsPerRank(environment: [String: String] = ProcessInfo.processInfo.environment,
                                cores: Int = defaultThreadBudget()) -> Int {
         let local = environment["OMPI_COMM_WORLD_LOCAL_SIZE"].flatMap { Int($0) } ?? 1

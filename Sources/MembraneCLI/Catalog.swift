@@ -32,7 +32,7 @@ struct CatalogCommand: ParsableCommand {
         var control: String?
         @Option(help: "Seconds of silence after which a rank is reported.")
         var heartbeatTimeout: Double = 60
-        @Option(help: "Threads per worker rank (default: the node's cores shared among the ranks started on it, rank 0 not counted).")
+        @Option(help: "Threads per worker rank (default: all cores). Ranks sharing a node: cores / worker ranks on it. Bit-identical results need the same value.")
         var threads: Int?
 
         func run() throws {

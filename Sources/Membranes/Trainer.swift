@@ -98,13 +98,16 @@ public struct MembraneTrainer {
                 out[b] = (parts, copy.parameters.map(\.grad))
             }
         }
+        // The unit's gradient is summed on its own first, then added once: a buffer holding units
+        // u0, u1 then equals u0 + u1 exactly as a group's all-reduce of one unit per rank does.
+        var unitGradient = [Float](repeating: 0, count: gradient.count)
         var parts = LossParts()
         for r in results {
             var offset = 0
             for (p, g) in zip(values, r.gradients) {
                 if let g {
                     let gp = g.pointer
-                    for i in 0..<p.count { gradient[offset + i] += gp[i] }
+                    for i in 0..<p.count { unitGradient[offset + i] += gp[i] }
                 }
                 offset += p.count
             }
@@ -112,6 +115,7 @@ public struct MembraneTrainer {
             parts.anchoring += r.parts.anchoring
             parts.total += r.parts.total
         }
+        for i in gradient.indices { gradient[i] += unitGradient[i] }
         return parts
     }
 
