@@ -168,17 +168,12 @@ public struct MembraneTrainer {
             var ddim = DDIMScheduler(config: model.scheduler)
             ddim.setTimesteps(c.maxDenoisingSteps)
             var x = noise
-            let ctx = Tensor.concat([contexts.unconditional, contexts.target], axis: 0)
+            // Guidance 1 is the conditional prediction alone: no unconditional row runs.
+            let ctx = c.trajectoryGuidance == 1 ? contexts.target : Tensor.concat([contexts.unconditional, contexts.target], axis: 0)
             let adapter = MergedMembranes(membranes: [membrane], multiplier: 1)
             for t in ddim.timesteps.prefix(tTo) {
-                if c.trajectoryGuidance == 1 {
-                    // Guidance 1 is the conditional prediction alone: no unconditional row.
-                    x = ddim.step(unet(x, timesteps: [Float(t)], context: contexts.target, adapter: adapter), timestep: t, sample: x)
-                    continue
-                }
-                let out = unet(Tensor.concat([x, x], axis: 0), timesteps: [Float(t), Float(t)], context: ctx, adapter: adapter)
-                let u = out.slice(axis: 0, range: 0..<1), v = out.slice(axis: 0, range: 1..<2)
-                x = ddim.step(u + (v - u) * c.trajectoryGuidance, timestep: t, sample: x)
+                let eps = unet.guidedPrediction(x, timestep: Float(t), context: ctx, guidance: c.trajectoryGuidance, adapter: adapter)
+                x = ddim.step(eps, timestep: t, sample: x)
             }
             return x
         }

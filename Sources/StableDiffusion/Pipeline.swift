@@ -82,11 +82,7 @@ extension StableDiffusionModel {
         let rowAdapter = adapter?(rowPrompts)
         var x = Tensor.concat(noise.map { $0.reshaped([1] + $0.shape) }, axis: 0)
         func guidedOutput(_ input: Tensor, _ t: Float) -> Tensor {
-            let rows = guided ? Tensor.concat([input, input], axis: 0) : input
-            let out = unet(rows, timesteps: Array(repeating: t, count: rows.shape[0]), context: context, adapter: rowAdapter)
-            guard guided else { return out }
-            let uncond = out.slice(axis: 0, range: 0..<b), cond = out.slice(axis: 0, range: b..<(2 * b))
-            return uncond + (cond - uncond) * request.guidance
+            unet.guidedPrediction(input, timestep: t, context: context, guidance: request.guidance, adapter: rowAdapter)
         }
         switch request.sampler {
         case .ddim:

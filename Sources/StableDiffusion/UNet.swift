@@ -83,6 +83,19 @@ public struct UNet {
         }
     }
 
+    /// The classifier-free guided prediction for latents `x` [B, C, H, W] at `timestep`:
+    /// `uncond + (cond - uncond) * guidance`. `context` holds B unconditional rows then B
+    /// conditional rows; at guidance 1 it holds the B conditional rows only and only they run.
+    public func guidedPrediction(_ x: Tensor, timestep: Float, context: Tensor, guidance: Float, adapter: LayerAdapter? = nil) -> Tensor {
+        let b = x.shape[0]
+        let guided = guidance != 1
+        let rows = guided ? Tensor.concat([x, x], axis: 0) : x
+        let out = self(rows, timesteps: Array(repeating: timestep, count: rows.shape[0]), context: context, adapter: adapter)
+        guard guided else { return out }
+        let uncond = out.slice(axis: 0, range: 0..<b), cond = out.slice(axis: 0, range: b..<(2 * b))
+        return uncond + (cond - uncond) * guidance
+    }
+
     func forward(_ x: Tensor, timesteps: [Float], context: Tensor, adapter: LayerAdapter?) -> Tensor {
         let tproj = Tensor.timestepEmbedding(timesteps: timesteps, dim: config.blockOutChannels[0],
                                              flipSinToCos: config.flipSinToCos, downscaleFreqShift: config.freqShift)
