@@ -72,18 +72,6 @@ public enum CatalogRun {
         return code
     }
 
-    /// The cores of this node shared among the worker ranks Open MPI started on it. Rank 0 mostly
-    /// sleeps, so a node with k local ranks counts k - 1 workers (k = 1: the rank has the node).
-    /// What `--threads` to pass when several ranks share a node. Not applied by default: a
-    /// membrane is bit-identical only between runs with the same threads per rank (kernels split
-    /// some reductions and batches by thread count), so a re-run or a single-process reference
-    /// must use the same number.
-    public static func threadsPerRank(environment: [String: String] = ProcessInfo.processInfo.environment,
-                               cores: Int = defaultThreadBudget()) -> Int {
-        let local = environment["OMPI_COMM_WORLD_LOCAL_SIZE"].flatMap { Int($0) } ?? 1
-        return max(1, cores / max(1, local - 1))
-    }
-
     static func run(_ options: Options, world: Communicator, stopSignal: StopSignal) throws -> Int32 {
         let rank = world.rank
         var prepared: Prepared?

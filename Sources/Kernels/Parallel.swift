@@ -9,7 +9,7 @@ import Synchronization
 @usableFromInline let threadBudget = Atomic<Int>(defaultThreadBudget())
 
 /// The online processors, or `MEMBRANE_THREADS` when it holds a positive number.
-public func defaultThreadBudget() -> Int {
+func defaultThreadBudget() -> Int {
     if let text = ProcessInfo.processInfo.environment["MEMBRANE_THREADS"], let n = Int(text), n > 0 { return n }
     return max(1, ProcessInfo.processInfo.activeProcessorCount)
 }

@@ -1,5 +1,4 @@
 import Foundation
-import Membranes
 import StableDiffusion
 import TensorEngine
 
@@ -14,7 +13,7 @@ let sd15UNetConfig = """
 """
 
 /// UNet forward benchmarks: the full SD v1.5 architecture with random weights at a 64x64 latent,
-/// and the embedded shapesworld-a UNet at batch 1 and 8.
+/// and the embedded shapesworld-a UNet at batch 1 and 8 (the trainer's passes: TrainingBench).
 func unetBenchmarks(runs: Int, modelDirectory: URL, includeSD15: Bool = true) throws {
     var rows: [Row] = []
     let small = try StableDiffusionModel(directory: modelDirectory)
@@ -25,31 +24,6 @@ func unetBenchmarks(runs: Int, modelDirectory: URL, includeSD15: Bool = true) th
         let t = medianSeconds(runs: runs * 4) { _ = small.unet(x, timesteps: Array(repeating: 500, count: batch), context: ctx) }
         rows.append(Row(name: "shapesworld-a UNet forward, batch \(batch)", seconds: t, flops: nil,
                         note: "PyTorch on this machine: make bench-compare"))
-    }
-    // The trainer's shapes: batch 2 trajectory steps with a membrane and no gradient, and the
-    // batch 5 forward+backward whose gradient flows only to the membrane.
-    let membrane = Membrane(sites: small.unet.adapterSites, targets: ["red"], seed: 1)
-    if rowFilter.map({ "forward, batch 2, membrane".contains($0) }) ?? true {
-        let x = Tensor.randn([2, 4, 16, 16], using: &rng)
-        let ctx = small.encode(prompts: ["", "a red circle"])
-        let adapter = MembraneAdapter(membranes: [membrane], multiplier: 1, rows: 2)
-        let t = medianSeconds(runs: runs * 4) {
-            _ = withoutGradient { small.unet(x, timesteps: [500, 500], context: ctx, adapter: adapter) }
-        }
-        rows.append(Row(name: "shapesworld-a UNet forward, batch 2, membrane", seconds: t, flops: nil, note: "trajectory step, no gradient"))
-    }
-    if rowFilter.map({ "fwd+bwd, batch 5, membrane".contains($0) }) ?? true {
-        let trainable = membrane.trainable()
-        let x = Tensor.randn([5, 4, 16, 16], using: &rng)
-        let target = Tensor.randn([5, 4, 16, 16], using: &rng)
-        let ctx = small.encode(prompts: Array(repeating: "a red circle", count: 5))
-        let adapter = MembraneAdapter(membranes: [trainable], multiplier: 1, rows: 5)
-        let t = medianSeconds(runs: runs * 2) {
-            let out = small.unet(x, timesteps: Array(repeating: 500, count: 5), context: ctx, adapter: adapter)
-            out.mse(target).backward()
-            for p in trainable.parameters { p.zeroGrad() }
-        }
-        rows.append(Row(name: "shapesworld-a UNet fwd+bwd, batch 5, membrane", seconds: t, flops: nil, note: "gradient to the membrane only"))
     }
     if !includeSD15 { printTable("UNet forward (medians)", rows, reference: nil); return }
 

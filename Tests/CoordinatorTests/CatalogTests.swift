@@ -86,18 +86,6 @@ final class CatalogTests: XCTestCase {
         XCTAssertEqual((0..<3).map { Scheduler.units(batchSize: 2, rank: $0, size: 3) }, [0..<1, 1..<2, 2..<2])
     }
 
-    func testThreadsPerRankShareTheNodeAmongItsWorkers() {
-        func threads(_ local: String?, _ cores: Int) -> Int {
-            CatalogRun.threadsPerRank(environment: local.map { ["OMPI_COMM_WORLD_LOCAL_SIZE": $0] } ?? [:], cores: cores)
-        }
-        XCTAssertEqual(threads(nil, 8), 8)      // not under mpirun
-        XCTAssertEqual(threads("1", 32), 32)    // one rank per node
-        XCTAssertEqual(threads("2", 32), 32)    // rank 0 + one worker
-        XCTAssertEqual(threads("3", 2), 1)      // the tests' -np 3 on two cores
-        XCTAssertEqual(threads("5", 32), 8)
-        XCTAssertEqual(threads("9", 4), 1)      // never below one
-    }
-
     func testCheckpointRoundTripAndLock() throws {
         let folder = try Runs.folder()
         defer { try? FileManager.default.removeItem(at: folder) }
