@@ -23,10 +23,7 @@ public enum GroupStep {
         var buffer = [Float](repeating: 0, count: n + extras)
         var parts = LossParts()
         for unit in units {
-            let p = trainer.accumulate(units: unit..<(unit + 1), into: &buffer)
-            parts.erase += p.erase
-            parts.anchoring += p.anchoring
-            parts.total += p.total
+            parts += trainer.accumulate(units: unit..<(unit + 1), into: &buffer)
             afterUnit(unit)
         }
         buffer[n] = parts.erase

@@ -15,6 +15,18 @@ public struct LossParts: Sendable, Equatable {
         self.anchoring = anchoring
         self.total = total
     }
+
+    /// Adds `b` part by part.
+    public static func += (a: inout LossParts, b: LossParts) {
+        a.erase += b.erase
+        a.anchoring += b.anchoring
+        a.total += b.total
+    }
+
+    /// Every part passed through `f`.
+    public func map(_ f: (Float) -> Float) -> LossParts {
+        LossParts(erase: f(erase), anchoring: f(anchoring), total: f(total))
+    }
 }
 
 /// Trains one membrane with the SPM objective (erase + Latent Anchoring).
@@ -73,10 +85,7 @@ public struct MembraneTrainer {
     public func accumulate(units: Range<Int>, into gradient: inout [Float]) -> LossParts {
         var parts = LossParts()
         for unit in units {
-            let p = runUnit(unit, into: &gradient)
-            parts.erase += p.erase
-            parts.anchoring += p.anchoring
-            parts.total += p.total
+            parts += runUnit(unit, into: &gradient)
         }
         return parts
     }
@@ -85,7 +94,8 @@ public struct MembraneTrainer {
         let draw = prepare(iteration: iteration, unit: unit)
         // The membrane pass's rows (target + anchors) in two blocks, each with its own copy of
         // the membrane's parameters, graph and backward pass on its own core; the copies'
-        // gradients are then added in block order, so the result does not depend on the cores.
+        // gradients are then added in block order. The split is fixed at two blocks whatever the
+        // core count (on one core they run one after the other).
         let rows = draw.rows
         let blocks = min(rows, 2)
         var results = [(parts: LossParts, gradients: [Tensor?])](repeating: (LossParts(), []), count: blocks)
@@ -111,9 +121,7 @@ public struct MembraneTrainer {
                 }
                 offset += p.count
             }
-            parts.erase += r.parts.erase
-            parts.anchoring += r.parts.anchoring
-            parts.total += r.parts.total
+            parts += r.parts
         }
         for i in gradient.indices { gradient[i] += unitGradient[i] }
         return parts
@@ -127,10 +135,7 @@ public struct MembraneTrainer {
         withoutGradient {
             for it in iterations {
                 for u in units {
-                    let p = unitLoss(iteration: it, unit: u).parts
-                    sum.erase += p.erase * Float(config.batchSize) / n
-                    sum.anchoring += p.anchoring * Float(config.batchSize) / n
-                    sum.total += p.total * Float(config.batchSize) / n
+                    sum += unitLoss(iteration: it, unit: u).parts.map { $0 * Float(config.batchSize) / n }
                 }
             }
         }
