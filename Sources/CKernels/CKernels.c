@@ -109,6 +109,67 @@ void membrane_attention_scores_avx2(const float *q, long ldq, const float *kt, l
     }
 }
 
+/* The eight sums of the lanes of a[0..7], in order, as one vector. */
+__attribute__((target("avx2,fma")))
+static inline __m256 lane_sums8(const __m256 *a) {
+    __m256 t0 = _mm256_hadd_ps(a[0], a[1]), t1 = _mm256_hadd_ps(a[2], a[3]);
+    __m256 t2 = _mm256_hadd_ps(a[4], a[5]), t3 = _mm256_hadd_ps(a[6], a[7]);
+    __m256 u0 = _mm256_hadd_ps(t0, t1), u1 = _mm256_hadd_ps(t2, t3);
+    return _mm256_add_ps(_mm256_permute2f128_ps(u0, u1, 0x20), _mm256_permute2f128_ps(u0, u1, 0x31));
+}
+
+__attribute__((target("avx2,fma")))
+static inline float lane_sum(__m256 v) {
+    __m128 h = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    h = _mm_add_ps(h, _mm_movehl_ps(h, h));
+    h = _mm_add_ss(h, _mm_shuffle_ps(h, h, 1));
+    return _mm_cvtss_f32(h);
+}
+
+__attribute__((target("avx2,fma")))
+void membrane_attention_rows_avx2(const float *q, long ldq, const float *kt, const float *vt, long ldk,
+                                  long keys, long d, float scale, long first_query, long rows,
+                                  float *out, long ldo, float *row) {
+    const __m256i lanes = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    const __m256 minus_inf = _mm256_set1_ps(-__builtin_inff());
+    for (long r = 0; r < rows; r++) {
+        /* Keys this query sees, and the 8-float blocks that cover them. */
+        long valid = first_query < 0 ? keys : first_query + r + 1 < keys ? first_query + r + 1 : keys;
+        long blocks = (valid + 7) / 8, span = blocks * 8;
+        const float *qr = q + r * ldq;
+        membrane_attention_scores_avx2(qr, ldq, kt, ldk, span, d, scale, row, span, 1);
+        if (valid < span) {
+            __m256i dead = _mm256_cmpgt_epi32(lanes, _mm256_set1_epi32((int)(valid - (span - 8)) - 1));
+            __m256 last = _mm256_loadu_ps(row + span - 8);
+            _mm256_storeu_ps(row + span - 8, _mm256_blendv_ps(last, minus_inf, _mm256_castsi256_ps(dead)));
+        }
+        __m256 m = _mm256_loadu_ps(row);
+        for (long j = 8; j < span; j += 8) m = _mm256_max_ps(m, _mm256_loadu_ps(row + j));
+        __m128 mh = _mm_max_ps(_mm256_castps256_ps128(m), _mm256_extractf128_ps(m, 1));
+        mh = _mm_max_ps(mh, _mm_movehl_ps(mh, mh));
+        mh = _mm_max_ss(mh, _mm_shuffle_ps(mh, mh, 1));
+        const float inv = 1.0f / membrane_exp_shifted_row_avx2(row, row, span, _mm_cvtss_f32(mh));
+        /* out[c] = inv * sum_j e[j] vt[c][j]: eight channels at a time, one accumulator each. */
+        long c = 0;
+        for (; c + 8 <= d; c += 8) {
+            __m256 acc[8];
+            for (int i = 0; i < 8; i++) acc[i] = _mm256_setzero_ps();
+            const float *v0 = vt + c * ldk;
+            for (long j = 0; j < span; j += 8) {
+                const __m256 e = _mm256_loadu_ps(row + j);
+                for (int i = 0; i < 8; i++) acc[i] = _mm256_fmadd_ps(e, _mm256_loadu_ps(v0 + i * ldk + j), acc[i]);
+            }
+            _mm256_storeu_ps(out + r * ldo + c, _mm256_mul_ps(lane_sums8(acc), _mm256_set1_ps(inv)));
+        }
+        for (; c < d; c++) {
+            __m256 acc = _mm256_setzero_ps();
+            for (long j = 0; j < span; j += 8)
+                acc = _mm256_fmadd_ps(_mm256_loadu_ps(row + j), _mm256_loadu_ps(vt + c * ldk + j), acc);
+            out[r * ldo + c] = lane_sum(acc) * inv;
+        }
+    }
+}
+
 #else
 
 int membrane_cpu_has_avx2_fma(void) { return 0; }
@@ -121,6 +182,14 @@ float membrane_exp_shifted_row_avx2(const float *x, float *y, long n, float shif
 void membrane_attention_scores_avx2(const float *q, long ldq, const float *kt, long ldk, long keys, long d,
                                     float scale, float *e, long lde, long rows) {
     (void)q; (void)ldq; (void)kt; (void)ldk; (void)keys; (void)d; (void)scale; (void)e; (void)lde; (void)rows;
+    __builtin_trap();
+}
+
+void membrane_attention_rows_avx2(const float *q, long ldq, const float *kt, const float *vt, long ldk,
+                                  long keys, long d, float scale, long first_query, long rows,
+                                  float *out, long ldo, float *row) {
+    (void)q; (void)ldq; (void)kt; (void)vt; (void)ldk; (void)keys; (void)d; (void)scale;
+    (void)first_query; (void)rows; (void)out; (void)ldo; (void)row;
     __builtin_trap();
 }
 

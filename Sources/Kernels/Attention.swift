@@ -99,11 +99,7 @@ func attentionScores(_ s: AttentionProblem, q: UnsafePointer<Float>, k: UnsafePo
     let qChunk = q + (b * s.queries + q0) * w + h * d, kHead = k + b * s.keys * w + h * d
     if s.usesSmallHeadScores {
         let ldk = (keyEnd + 7) / 8 * 8
-        for j in 0..<keyEnd {
-            let src = kHead + j * w
-            for c in 0..<d { kt[c * ldk + j] = src[c] }
-        }
-        for c in 0..<d { (kt + c * ldk + keyEnd).update(repeating: 0, count: ldk - keyEnd) }
+        transposeHead(kHead, rows: keyEnd, width: d, stride: w, into: kt, ld: ldk)
         membrane_attention_scores_avx2(qChunk, w, kt, ldk, keyEnd, d, s.scale, e, keyEnd, n)
     } else {
         sgemm(transB: .transposed, m: n, n: keyEnd, k: d, alpha: s.scale, a: qChunk, lda: w,
@@ -129,6 +125,7 @@ extension AttentionProblem {
 /// head. `q`, `out` are [B, Tq, H*D]; `k`, `v` are [B, Tk, H*D].
 public func attentionForward(_ s: AttentionProblem, q: UnsafePointer<Float>, k: UnsafePointer<Float>,
                              v: UnsafePointer<Float>, out: UnsafeMutablePointer<Float>) {
+    if s.usesSmallHeadScores { return fusedSmallHeadForward(s, q: q, k: k, v: v, out: out) }
     let chunks = s.chunksPerHead, w = s.width, d = s.headDim, rows = s.chunkRows
     runAttentionItems(s.batch * s.heads * chunks, scratch: rows * s.keys + rows + s.transposedKeysScratch) { item, buffer in
         let c = item % chunks, h = (item / chunks) % s.heads, b = item / (chunks * s.heads)
@@ -142,6 +139,38 @@ public func attentionForward(_ s: AttentionProblem, q: UnsafePointer<Float>, k: 
             for j in 0..<d { row[j] *= f }
         }
     }
+}
+
+/// ``attentionForward(_:q:k:v:out:)`` for heads of at most ``smallHeadDim`` floats on AVX2: per
+/// (batch, head, query chunk) the head's keys and values are transposed once, then every query
+/// row runs scores, softmax and the weighted sum of values in one pass over an L1-sized row
+/// (`membrane_attention_rows_avx2`), with no score matrix and no GEMM packing. Each row's sums run
+/// in a fixed order, whatever the number of cores.
+func fusedSmallHeadForward(_ s: AttentionProblem, q: UnsafePointer<Float>, k: UnsafePointer<Float>,
+                           v: UnsafePointer<Float>, out: UnsafeMutablePointer<Float>) {
+    let chunks = s.chunksPerHead, w = s.width, d = s.headDim, ldk = (s.keys + 7) / 8 * 8
+    runAttentionItems(s.batch * s.heads * chunks, scratch: (2 * d + 1) * ldk) { item, buffer in
+        let c = item % chunks, h = (item / chunks) % s.heads, b = item / (chunks * s.heads)
+        let (q0, n, keyEnd) = s.chunkBounds(c)
+        let kt = buffer, vt = buffer + d * ldk, row = vt + d * ldk
+        transposeHead(k + b * s.keys * w + h * d, rows: keyEnd, width: d, stride: w, into: kt, ld: ldk)
+        transposeHead(v + b * s.keys * w + h * d, rows: keyEnd, width: d, stride: w, into: vt, ld: ldk)
+        let offset = (b * s.queries + q0) * w + h * d
+        membrane_attention_rows_avx2(q + offset, w, kt, vt, ldk, keyEnd, d, s.scale, s.causal ? q0 : -1, n,
+                                     out + offset, w, row)
+    }
+}
+
+/// Writes the `rows x width` block at `src` (rows `stride` floats apart) transposed into `dst`:
+/// `width` rows of `ld` floats, zero past `rows`.
+@inline(__always)
+func transposeHead(_ src: UnsafePointer<Float>, rows: Int, width: Int, stride: Int,
+                   into dst: UnsafeMutablePointer<Float>, ld: Int) {
+    for j in 0..<rows {
+        let from = src + j * stride
+        for c in 0..<width { dst[c * ld + j] = from[c] }
+    }
+    for c in 0..<width { (dst + c * ld + rows).update(repeating: 0, count: ld - rows) }
 }
 
 /// Attention backward, flash-style: probabilities are recomputed chunk by chunk, never stored

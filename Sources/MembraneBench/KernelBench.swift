@@ -53,8 +53,26 @@ func kernelBenchmarks(runs: Int) -> Double {
     rows.append(Row(name: "self-attention forward + query gradient", seconds: tab,
                     flops: 4 * Double(t) * Double(t) * Double(d * heads) * 2.5))
 
+    rows += smallHeadAttentionRows(runs: runs, using: &rng)
+
     printTable("Kernels (BLAS threads: \(BLAS.threads), cores: \(coreCount), medians of \(runs))", rows, reference: gemmRate)
     return gemmRate
 }
 
 func pow3(_ x: Double) -> Double { x * x * x }
+
+/// Attention at the small head widths of ShapesWorld-sized UNets (batch 1, 4 heads): self- and
+/// cross-attention at a 16x16 latent (head width 8) and self-attention at 8x8 (head width 16).
+func smallHeadAttentionRows(runs: Int, using rng: inout RandomSource) -> [Row] {
+    var rows: [Row] = []
+    let heads = 4
+    for (t, keys, d) in [(256, 256, 8), (256, 77, 8), (64, 64, 16)] {
+        let q = Tensor.randn([1, t, heads * d], using: &rng)
+        let k = Tensor.randn([1, keys, heads * d], using: &rng)
+        let v = Tensor.randn([1, keys, heads * d], using: &rng)
+        let seconds = medianSeconds(runs: runs * 20) { _ = Tensor.attention(query: q, key: k, value: v, heads: heads) }
+        rows.append(Row(name: "attention \(heads) x \(t) x \(keys) x \(d)", seconds: seconds,
+                        flops: 4 * Double(t * keys * d * heads), note: "ShapesWorld-sized heads"))
+    }
+    return rows
+}

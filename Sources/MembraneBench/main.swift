@@ -1,7 +1,9 @@
 import Foundation
+import Kernels
+import TensorEngine
 
 // `make bench`: long-running benchmarks, never part of `make test`.
-// Usage: MembraneBench [--runs N] [--only kernels|unet|unet-small|training|scaling]
+// Usage: MembraneBench [--runs N] [--only kernels|attention|unet|unet-small|training|scaling]
 let args = CommandLine.arguments
 let runs = args.firstIndex(of: "--runs").flatMap { Int(args[$0 + 1]) } ?? 5
 let only = args.firstIndex(of: "--only").map { args[$0 + 1] }
@@ -13,6 +15,11 @@ let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingL
 let model = args.firstIndex(of: "--model").map { URL(fileURLWithPath: args[$0 + 1]) } ?? root.appendingPathComponent("models/shapesworld-a")
 if only == nil || only == "kernels" {
     _ = kernelBenchmarks(runs: runs)
+}
+if only == "attention" {
+    var rng = RandomSource(seed: 0)
+    printTable("Small-head attention (cores: \(coreCount), medians of \(runs * 20))",
+               smallHeadAttentionRows(runs: runs, using: &rng), reference: nil)
 }
 if only == nil || only == "unet" || only == "unet-small" {
     do { try unetBenchmarks(runs: runs, modelDirectory: model, includeSD15: only != "unet-small") } catch { print("unet benchmark failed: \(error)") }

@@ -18,4 +18,14 @@ float membrane_exp_shifted_row_avx2(const float *x, float *y, long n, float shif
 void membrane_attention_scores_avx2(const float *q, long ldq, const float *kt, long ldk, long keys, long d,
                                     float scale, float *e, long lde, long rows);
 
+/* Attention of `rows` queries of one head, scores, softmax and values fused row by row:
+   out[r * ldo + c] = sum_j p[r][j] vt[c * ldk + j] with p[r] = softmax_j(scale * q_r . k_j) over
+   the keys query r sees: all `keys`, or, when first_query >= 0 (causal), the first
+   min(keys, first_query + r + 1). `kt` and `vt` are the head's keys and values transposed (d rows
+   of ldk floats, ldk a multiple of 8 >= keys, finite up to ldk); `row` is ldk floats of scratch.
+   One row's scores stay in the L1 cache from the dot products to the weighted sum of values. */
+void membrane_attention_rows_avx2(const float *q, long ldq, const float *kt, const float *vt, long ldk,
+                                  long keys, long d, float scale, long first_query, long rows,
+                                  float *out, long ldo, float *row);
+
 #endif
