@@ -57,6 +57,8 @@ public struct Conv2d {
     public let bias: Tensor?
     public let stride: Int
     public let padding: Int
+    /// The 3x3 kernels transformed for Winograd on first use (3x3, stride 1, padding 1 only).
+    public let winograd: WinogradKernels?
 
     /// Reads the layer at `w`.
     public init(_ w: Weights, in nIn: Int, out nOut: Int, kernel: Int, stride: Int = 1, padding: Int = 0, bias: Bool = true) throws {
@@ -65,6 +67,7 @@ public struct Conv2d {
         self.bias = bias ? try w.tensor("bias", shape: [nOut]) : nil
         self.stride = stride
         self.padding = padding
+        winograd = kernel == 3 && stride == 1 && padding == 1 ? WinogradKernels(weight) : nil
     }
 
     public var kernel: Int { weight.shape[2] }
@@ -72,7 +75,7 @@ public struct Conv2d {
     /// The convolution of an NCHW input, plus the adapter's term when one is given.
     public func callAsFunction(_ x: Tensor, adapter: LayerAdapter? = nil) -> Tensor {
         let w = adapter?.weight(path: path, original: weight) ?? weight
-        let y = x.conv2d(weight: w, bias: bias, stride: stride, padding: padding)
+        let y = x.conv2d(weight: w, bias: bias, stride: stride, padding: padding, winograd: winograd)
         let geometry = AdaptedLayer.conv(inChannels: weight.shape[1], outChannels: weight.shape[0], kernel: kernel, stride: stride, padding: padding)
         guard let adapter, let d = adapter.delta(path: path, input: x, layer: geometry) else { return y }
         return y + d

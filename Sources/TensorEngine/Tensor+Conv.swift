@@ -12,7 +12,15 @@ extension Tensor {
     /// requires a gradient, the weight gradient (dOut·colᵀ summed over the batch) when the
     /// weight does, and the bias gradient when the bias does. A frozen weight costs no
     /// weight-gradient work.
-    public func conv2d(weight: Tensor, bias: Tensor? = nil, stride: Int = 1, padding: Int = 0) -> Tensor {
+    ///
+    /// 3x3 kernels with stride 1 and padding 1 run as Winograd F(2x2, 3x3) convolutions
+    /// (``winogradConvolution(_:channels:tiling:weights:outChannels:bias:out:scratch:)``: 16
+    /// multiply-adds per tile and channel pair instead of 36) when the output has at least
+    /// ``winogradMinimumTiles`` 2x2 tiles, or a quarter of that with `winograd` kernels of this
+    /// `weight` (already transformed, so small images pay no transform). The backward pass is the
+    /// same either way.
+    public func conv2d(weight: Tensor, bias: Tensor? = nil, stride: Int = 1, padding: Int = 0,
+                       winograd: WinogradKernels? = nil) -> Tensor {
         precondition(rank == 4 && weight.rank == 4 && weight.shape[1] == shape[1],
                      "conv2d: input \(shape) and weight \(weight.shape)")
         let batch = shape[0], outC = weight.shape[0]
@@ -21,8 +29,42 @@ extension Tensor {
                                strideH: stride, strideW: stride, padH: padding, padW: padding)
         let ckk = geo.colRows, ohw = geo.colColumns, inPlane = geo.channels * geo.height * geo.width
         let out = Tensor(uninitialized: [batch, outC, geo.outH, geo.outW])
+        if let bias { precondition(bias.shape == [outC], "conv2d: bias \(bias.shape) for \(outC) output channels") }
+        if let kernels = Tensor.winogradKernels(for: geo, weight: weight, prepared: winograd) {
+            let tiling = WinogradTiling(height: geo.outH, width: geo.outW)
+            let src = pointer, dst = out.pointer, u = kernels.pointer, b = bias?.pointer
+            Tensor.forEachImage(batch, work: outC * ohw * ckk) { images in
+                let scratch = Tensor(uninitialized: [tiling.scratchCount(channels: geo.channels, outChannels: outC)])
+                for n in images {
+                    winogradConvolution(src + n * inPlane, channels: geo.channels, tiling: tiling, weights: u,
+                                        outChannels: outC, bias: b, out: dst + n * outC * ohw, scratch: scratch.pointer)
+                }
+            }
+        } else {
+            convolveByColumns(out, weight: weight, bias: bias, geometry: geo)
+        }
+        return recordConvolution(out, weight: weight, bias: bias, geometry: geo)
+    }
+
+    /// Tiles (2x2 output pixels) from which a 3x3 convolution runs as Winograd F(2x2, 3x3) when
+    /// its kernels must be transformed for the call; a quarter of this with kept kernels.
+    public static let winogradMinimumTiles = 64
+
+    /// The transformed kernels to convolve with by Winograd, or nil for im2col.
+    static func winogradKernels(for geo: ConvGeometry, weight: Tensor, prepared: WinogradKernels?) -> Tensor? {
+        guard WinogradTiling.applies(to: geo) else { return nil }
+        let tiles = WinogradTiling(height: geo.outH, width: geo.outW).count
+        if let prepared, prepared.belongs(to: weight), tiles >= winogradMinimumTiles / 4 {
+            return prepared.transformed()
+        }
+        return tiles >= winogradMinimumTiles ? WinogradKernels.transform(weight) : nil
+    }
+
+    /// The im2col + GEMM forward of ``conv2d(weight:bias:stride:padding:winograd:)`` into `out`.
+    private func convolveByColumns(_ out: Tensor, weight: Tensor, bias: Tensor?, geometry geo: ConvGeometry) {
+        let batch = shape[0], outC = weight.shape[0]
+        let ckk = geo.colRows, ohw = geo.colColumns, inPlane = geo.channels * geo.height * geo.width
         if let bias {
-            precondition(bias.shape == [outC], "conv2d: bias \(bias.shape) for \(outC) output channels")
             let o = out.pointer, b = bias.pointer
             parallelFor(batch * outC, grain: max(1, 16_384 / max(1, ohw))) { r in
                 for i in r { (o + i * ohw).update(repeating: b[i % outC], count: ohw) }
@@ -43,7 +85,12 @@ extension Tensor {
                       beta: beta, c: dst + n * outC * ohw, ldc: ohw)
             }
         }
+    }
 
+    /// Records the backward of ``conv2d(weight:bias:stride:padding:winograd:)`` for `out`.
+    private func recordConvolution(_ out: Tensor, weight: Tensor, bias: Tensor?, geometry geo: ConvGeometry) -> Tensor {
+        let batch = shape[0], outC = weight.shape[0]
+        let ckk = geo.colRows, ohw = geo.colColumns, inPlane = geo.channels * geo.height * geo.width
         let x = detached, w = weight.detached
         let needX = requiresGrad, needW = weight.requiresGrad, needB = bias?.requiresGrad ?? false
         let inputs = bias.map { [self, weight, $0] } ?? [self, weight]

@@ -1,0 +1,204 @@
+// Winograd F(2x2, 3x3) convolution: 3x3 kernels, stride 1, padding 1.
+//
+// Each 2x2 block of output pixels ("tile") is computed from the 4x4 input patch around it as
+// Y = A^T [ (G g G^T) .* (B^T d B) ] A: the 36 multiply-adds per tile and channel pair of a direct
+// 3x3 convolution become 16, done as 16 GEMMs (one per position of the 4x4 transform):
+// M[p] [outC x tiles] = U[p] [outC x inC] * V[p] [inC x tiles]. The transforms only add, subtract
+// and halve, so the results differ from im2col's by float rounding only.
+//
+//   B^T = | 1  0 -1  0 |    G = | 1    0    0   |    A^T = | 1  1  1  0 |
+//         | 0  1  1  0 |        | 1/2  1/2  1/2 |          | 0  1 -1 -1 |
+//         | 0 -1  1  0 |        | 1/2 -1/2  1/2 |
+//         | 0  1  0 -1 |        | 0    0    1   |
+
+/// Tile counts of a Winograd F(2x2, 3x3) convolution over an `height x width` image.
+public struct WinogradTiling: Sendable, Equatable {
+    /// Tile rows: `ceil(height / 2)`.
+    public let rows: Int
+    /// Tile columns: `ceil(width / 2)`.
+    public let columns: Int
+    /// Output (and input) rows.
+    public let height: Int
+    /// Output (and input) columns.
+    public let width: Int
+
+    /// Tiles covering an `height x width` output.
+    public init(height: Int, width: Int) {
+        self.height = height
+        self.width = width
+        rows = (height + 1) / 2
+        columns = (width + 1) / 2
+    }
+
+    /// Number of tiles.
+    public var count: Int { rows * columns }
+
+    /// Whether ``winogradConvolution(_:channels:tiling:weights:outChannels:bias:out:scratch:)`` computes
+    /// the convolution `g` describes (3x3 kernel, stride 1, padding 1).
+    public static func applies(to g: ConvGeometry) -> Bool {
+        g.kernelH == 3 && g.kernelW == 3 && g.strideH == 1 && g.strideW == 1 && g.padH == 1 && g.padW == 1
+    }
+
+    /// Floats of the scratch buffer ``winogradConvolution(_:channels:tiling:weights:outChannels:bias:out:scratch:)``
+    /// needs: the transformed input and the 16 GEMM products.
+    public func scratchCount(channels: Int, outChannels: Int) -> Int { 16 * (channels + outChannels) * count }
+}
+
+/// Transforms 3x3 kernels `[outC, inC, 3, 3]` into the 16 matrices `U[p] = (G g G^T)[p]`, stored
+/// as `[16, outC, inC]`.
+public func winogradWeights(_ w: UnsafePointer<Float>, outChannels: Int, inChannels: Int,
+                            into u: UnsafeMutablePointer<Float>) {
+    let pairs = outChannels * inChannels
+    parallelFor(pairs, grain: 4096) { range in
+        for i in range {
+            let g = w + i * 9
+            for a in 0..<4 {
+                // Row a of t = G g (three floats), then row a of U = t G^T (four floats).
+                let t0: Float, t1: Float, t2: Float
+                switch a {
+                case 0: (t0, t1, t2) = (g[0], g[1], g[2])
+                case 1: (t0, t1, t2) = (0.5 * (g[0] + g[3] + g[6]), 0.5 * (g[1] + g[4] + g[7]), 0.5 * (g[2] + g[5] + g[8]))
+                case 2: (t0, t1, t2) = (0.5 * (g[0] - g[3] + g[6]), 0.5 * (g[1] - g[4] + g[7]), 0.5 * (g[2] - g[5] + g[8]))
+                default: (t0, t1, t2) = (g[6], g[7], g[8])
+                }
+                u[(a * 4 + 0) * pairs + i] = t0
+                u[(a * 4 + 1) * pairs + i] = 0.5 * (t0 + t1 + t2)
+                u[(a * 4 + 2) * pairs + i] = 0.5 * (t0 - t1 + t2)
+                u[(a * 4 + 3) * pairs + i] = t2
+            }
+        }
+    }
+}
+
+/// Sixteen floats at `p` (unaligned).
+@inline(__always)
+func load16(_ p: UnsafePointer<Float>) -> SIMD16<Float> {
+    UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Float>.self)
+}
+
+/// Stores the first `n` lanes of `x` at `p` (all eight when `n >= 8`).
+@inline(__always)
+func storeFirst(_ x: Float8, _ p: UnsafeMutablePointer<Float>, _ n: Int) {
+    if n >= 8 { store8(x, p) } else { storePartial8(x, p, n) }
+}
+
+/// Transforms the 4x4 input patches of every tile of `channels` planes of `tiling.height x
+/// tiling.width` floats (zero padding of 1 around each plane) into `V[p] = (B^T d B)[p]`, stored
+/// as `[16, channels, tiles]`. Eight tiles of a tile row at a time.
+func winogradInput(_ image: UnsafePointer<Float>, channels: Int, tiling: WinogradTiling,
+                   into v: UnsafeMutablePointer<Float>) {
+    let h = tiling.height, w = tiling.width, tiles = tiling.count, cols = tiling.columns
+    let matrix = channels * tiles
+    // The padded plane: one zero row and column before the image, zeros after it up to the tiles'
+    // extent plus 16 floats of slack for the 16-wide loads of the last block.
+    let pw = 2 * cols + 2 + 16, ph = 2 * tiling.rows + 2
+    parallelFor(channels, grain: max(1, 16_384 / max(1, tiles * 16))) { range in
+        let padded = UnsafeMutablePointer<Float>.allocate(capacity: ph * pw)
+        defer { padded.deallocate() }
+        padded.update(repeating: 0, count: ph * pw)
+        for c in range {
+            let src = image + c * h * w
+            for y in 0..<h { (padded + (y + 1) * pw + 1).update(from: src + y * w, count: w) }
+            for ty in 0..<tiling.rows {
+                let r0 = padded + 2 * ty * pw, r1 = r0 + pw, r2 = r1 + pw, r3 = r2 + pw
+                var tx = 0
+                while tx < cols {
+                    let n = cols - tx, x = 2 * tx
+                    // B^T d, column b: the patch rows combined; patch column b of eight tiles is
+                    // every other float from input column x + b.
+                    func column(_ b: Int) -> (Float8, Float8, Float8, Float8) {
+                        let lo = b < 2 ? 0 : 2, odd = b % 2 == 1
+                        let p0 = load16(r0 + x + lo), p1 = load16(r1 + x + lo)
+                        let p2 = load16(r2 + x + lo), p3 = load16(r3 + x + lo)
+                        let d0 = odd ? p0.oddHalf : p0.evenHalf, d1 = odd ? p1.oddHalf : p1.evenHalf
+                        let d2 = odd ? p2.oddHalf : p2.evenHalf, d3 = odd ? p3.oddHalf : p3.evenHalf
+                        return (d0 - d2, d1 + d2, d2 - d1, d1 - d3)
+                    }
+                    let k0 = column(0), k1 = column(1), k2 = column(2), k3 = column(3)
+                    let out = v + c * tiles + ty * cols + tx
+                    // Row a of (B^T d) B from the four columns' entries a.
+                    func row(_ a: Int, _ t0: Float8, _ t1: Float8, _ t2: Float8, _ t3: Float8) {
+                        let base = out + 4 * a * matrix
+                        storeFirst(t0 - t2, base, n)
+                        storeFirst(t1 + t2, base + matrix, n)
+                        storeFirst(t2 - t1, base + 2 * matrix, n)
+                        storeFirst(t1 - t3, base + 3 * matrix, n)
+                    }
+                    row(0, k0.0, k1.0, k2.0, k3.0)
+                    row(1, k0.1, k1.1, k2.1, k3.1)
+                    row(2, k0.2, k1.2, k2.2, k3.2)
+                    row(3, k0.3, k1.3, k2.3, k3.3)
+                    tx += 8
+                }
+            }
+        }
+    }
+}
+
+/// From the 16 products `M[p]` (`[16, outChannels, tiles]`), writes `out = A^T M A` for every tile
+/// (`[outChannels, height, width]`, pixels past the image dropped), plus `bias[o]` when given.
+func winogradOutput(_ m: UnsafePointer<Float>, outChannels: Int, tiling: WinogradTiling,
+                    bias: UnsafePointer<Float>?, out: UnsafeMutablePointer<Float>) {
+    let h = tiling.height, w = tiling.width, tiles = tiling.count, cols = tiling.columns
+    let matrix = outChannels * tiles
+    parallelFor(outChannels, grain: max(1, 16_384 / max(1, tiles * 16))) { range in
+        // Two output rows of a tile row, 16 floats of slack for the last block.
+        let staging = UnsafeMutablePointer<Float>.allocate(capacity: 2 * (2 * cols + 16))
+        defer { staging.deallocate() }
+        let upper = staging, lower = staging + 2 * cols + 16
+        for o in range {
+            let b = bias?[o] ?? 0
+            let dst = out + o * h * w
+            for ty in 0..<tiling.rows {
+                var tx = 0
+                while tx < cols {
+                    let n = cols - tx
+                    let src = m + o * tiles + ty * cols + tx
+                    @inline(__always) func at(_ p: Int) -> Float8 {
+                        n >= 8 ? load8(src + p * matrix) : loadPartial8(src + p * matrix, n)
+                    }
+                    // Rows of A^T M: s0 = m0 + m1 + m2, s1 = m1 - m2 - m3 (per column b).
+                    var s0 = (Float8(), Float8(), Float8(), Float8()), s1 = s0
+                    for col in 0..<4 {
+                        let m0 = at(col), m1 = at(4 + col), m2 = at(8 + col), m3 = at(12 + col)
+                        let x0 = m0 + m1 + m2, x1 = m1 - m2 - m3
+                        switch col {
+                        case 0: (s0.0, s1.0) = (x0, x1)
+                        case 1: (s0.1, s1.1) = (x0, x1)
+                        case 2: (s0.2, s1.2) = (x0, x1)
+                        default: (s0.3, s1.3) = (x0, x1)
+                        }
+                    }
+                    let y00 = s0.0 + s0.1 + s0.2 + b, y01 = s0.1 - s0.2 - s0.3 + b
+                    let y10 = s1.0 + s1.1 + s1.2 + b, y11 = s1.1 - s1.2 - s1.3 + b
+                    var top = SIMD16<Float>(), bottom = SIMD16<Float>()
+                    top.evenHalf = y00; top.oddHalf = y01
+                    bottom.evenHalf = y10; bottom.oddHalf = y11
+                    UnsafeMutableRawPointer(upper + 2 * tx).storeBytes(of: top, as: SIMD16<Float>.self)
+                    UnsafeMutableRawPointer(lower + 2 * tx).storeBytes(of: bottom, as: SIMD16<Float>.self)
+                    tx += 8
+                }
+                (dst + 2 * ty * w).update(from: upper, count: w)
+                if 2 * ty + 1 < h { (dst + (2 * ty + 1) * w).update(from: lower, count: w) }
+            }
+        }
+    }
+}
+
+/// Convolves one `[channels, height, width]` image with 3x3 kernels (stride 1, padding 1) given
+/// as ``winogradWeights(_:outChannels:inChannels:into:)`` of them, into `out`
+/// (`[outChannels, height, width]`, overwritten), adding `bias` when given. `scratch` holds
+/// ``WinogradTiling/scratchCount(channels:outChannels:)`` floats.
+public func winogradConvolution(_ image: UnsafePointer<Float>, channels: Int, tiling: WinogradTiling,
+                                weights u: UnsafePointer<Float>, outChannels: Int,
+                                bias: UnsafePointer<Float>?, out: UnsafeMutablePointer<Float>,
+                                scratch: UnsafeMutablePointer<Float>) {
+    let tiles = tiling.count
+    let v = scratch, m = scratch + 16 * channels * tiles
+    winogradInput(image, channels: channels, tiling: tiling, into: v)
+    for p in 0..<16 {
+        sgemm(m: outChannels, n: tiles, k: channels, a: u + p * outChannels * channels, lda: channels,
+              b: v + p * channels * tiles, ldb: tiles, c: m + p * outChannels * tiles, ldc: tiles)
+    }
+    winogradOutput(m, outChannels: outChannels, tiling: tiling, bias: bias, out: out)
+}
