@@ -126,6 +126,78 @@ static inline float lane_sum(__m256 v) {
     return _mm_cvtss_f32(h);
 }
 
+
+/* e^x for x <= 0 on eight lanes, for softmax rows: 2^y with y = x log2(e) split into a rounded
+   integer n and f in [-1/2, 1/2], 2^f by a degree-5 minimax polynomial (relative error 2.4e-7
+   in float arithmetic). Cheaper than exp_nonpositive8 (no Cody-Waite step, one degree less):
+   the rounding of y costs relative accuracy only where e^x < 2^-20, which a softmax row with
+   its maximum at 0 cannot notice. Below 2^-126 the result stays at 2^-126 (about 1e-38; masked
+   keys at -infinity weigh that, not 0). */
+__attribute__((target("avx2,fma")))
+static inline __m256 softmax_exp8(__m256 x) {
+    const __m256 magic = _mm256_set1_ps(12582912.0f);
+    __m256 y = _mm256_max_ps(_mm256_mul_ps(x, _mm256_set1_ps(1.44269504088896341f)), _mm256_set1_ps(-126.0f));
+    __m256 t = _mm256_add_ps(y, magic);
+    __m256 f = _mm256_sub_ps(y, _mm256_sub_ps(t, magic));
+    __m256 p = _mm256_set1_ps(1.327647129073739e-3f);
+    p = _mm256_fmadd_ps(p, f, _mm256_set1_ps(9.675540961325169e-3f));
+    p = _mm256_fmadd_ps(p, f, _mm256_set1_ps(5.550713092088699e-2f));
+    p = _mm256_fmadd_ps(p, f, _mm256_set1_ps(2.4022120237350464e-1f));
+    p = _mm256_fmadd_ps(p, f, _mm256_set1_ps(6.931469440460205e-1f));
+    p = _mm256_fmadd_ps(p, f, _mm256_set1_ps(1.0000001192092896f));
+    /* t's low mantissa bits hold n (two's complement, above the magic's 0x400000 bit, which
+       the shift by 23 pushes out). */
+    __m256i bits = _mm256_add_epi32(_mm256_slli_epi32(_mm256_castps_si256(t), 23), _mm256_set1_epi32(127 << 23));
+    return _mm256_mul_ps(p, _mm256_castsi256_ps(bits));
+}
+
+/* row[j] = softmax_exp8(row[j] - shift) for j < n (a multiple of 8); returns their sum. */
+__attribute__((target("avx2,fma")))
+static inline float softmax_exp_row(float *row, long n, float shift) {
+    const __m256 s = _mm256_set1_ps(shift);
+    __m256 a0 = _mm256_setzero_ps(), a1 = a0;
+    long i = 0;
+    for (; i + 16 <= n; i += 16) {
+        __m256 e0 = softmax_exp8(_mm256_sub_ps(_mm256_loadu_ps(row + i), s));
+        __m256 e1 = softmax_exp8(_mm256_sub_ps(_mm256_loadu_ps(row + i + 8), s));
+        _mm256_storeu_ps(row + i, e0);
+        _mm256_storeu_ps(row + i + 8, e1);
+        a0 = _mm256_add_ps(a0, e0);
+        a1 = _mm256_add_ps(a1, e1);
+    }
+    if (i < n) {
+        __m256 e0 = softmax_exp8(_mm256_sub_ps(_mm256_loadu_ps(row + i), s));
+        _mm256_storeu_ps(row + i, e0);
+        a0 = _mm256_add_ps(a0, e0);
+    }
+    return lane_sum(_mm256_add_ps(a0, a1));
+}
+
+
+/* row[j] = scale * q . kt[:, j] for j < span (a multiple of 8): eight key blocks at a time, so
+   eight independent FMA chains cover the FMA latency. */
+__attribute__((target("avx2,fma")))
+static inline void score_row(const float *q, const float *kt, long ldk, long span, long d, float scale, float *row) {
+    const __m256 sc = _mm256_set1_ps(scale);
+    long j = 0;
+    for (; j + 64 <= span; j += 64) {
+        __m256 a[8];
+        for (int i = 0; i < 8; i++) a[i] = _mm256_setzero_ps();
+        for (long c = 0; c < d; c++) {
+            const __m256 qc = _mm256_broadcast_ss(q + c);
+            const float *k = kt + c * ldk + j;
+            for (int i = 0; i < 8; i++) a[i] = _mm256_fmadd_ps(qc, _mm256_loadu_ps(k + 8 * i), a[i]);
+        }
+        for (int i = 0; i < 8; i++) _mm256_storeu_ps(row + j + 8 * i, _mm256_mul_ps(a[i], sc));
+    }
+    for (; j < span; j += 8) {
+        __m256 a = _mm256_setzero_ps();
+        for (long c = 0; c < d; c++)
+            a = _mm256_fmadd_ps(_mm256_broadcast_ss(q + c), _mm256_loadu_ps(kt + c * ldk + j), a);
+        _mm256_storeu_ps(row + j, _mm256_mul_ps(a, sc));
+    }
+}
+
 __attribute__((target("avx2,fma")))
 void membrane_attention_rows_avx2(const float *q, long ldq, const float *kt, const float *vt, long ldk,
                                   long keys, long d, float scale, long first_query, long rows,
@@ -137,7 +209,7 @@ void membrane_attention_rows_avx2(const float *q, long ldq, const float *kt, con
         long valid = first_query < 0 ? keys : first_query + r + 1 < keys ? first_query + r + 1 : keys;
         long blocks = (valid + 7) / 8, span = blocks * 8;
         const float *qr = q + r * ldq;
-        membrane_attention_scores_avx2(qr, ldq, kt, ldk, span, d, scale, row, span, 1);
+        score_row(qr, kt, ldk, span, d, scale, row);
         if (valid < span) {
             __m256i dead = _mm256_cmpgt_epi32(lanes, _mm256_set1_epi32((int)(valid - (span - 8)) - 1));
             __m256 last = _mm256_loadu_ps(row + span - 8);
@@ -148,16 +220,17 @@ void membrane_attention_rows_avx2(const float *q, long ldq, const float *kt, con
         __m128 mh = _mm_max_ps(_mm256_castps256_ps128(m), _mm256_extractf128_ps(m, 1));
         mh = _mm_max_ps(mh, _mm_movehl_ps(mh, mh));
         mh = _mm_max_ss(mh, _mm_shuffle_ps(mh, mh, 1));
-        const float inv = 1.0f / membrane_exp_shifted_row_avx2(row, row, span, _mm_cvtss_f32(mh));
+        const float inv = 1.0f / softmax_exp_row(row, span, _mm_cvtss_f32(mh));
         /* out[c] = inv * sum_j e[j] vt[c][j]: eight channels at a time, one accumulator each. */
         long c = 0;
         for (; c + 8 <= d; c += 8) {
             __m256 acc[8];
             for (int i = 0; i < 8; i++) acc[i] = _mm256_setzero_ps();
-            const float *v0 = vt + c * ldk;
+            const float *v[8];
+            for (int i = 0; i < 8; i++) v[i] = vt + (c + i) * ldk;
             for (long j = 0; j < span; j += 8) {
                 const __m256 e = _mm256_loadu_ps(row + j);
-                for (int i = 0; i < 8; i++) acc[i] = _mm256_fmadd_ps(e, _mm256_loadu_ps(v0 + i * ldk + j), acc[i]);
+                for (int i = 0; i < 8; i++) acc[i] = _mm256_fmadd_ps(e, _mm256_loadu_ps(v[i] + j), acc[i]);
             }
             _mm256_storeu_ps(out + r * ldo + c, _mm256_mul_ps(lane_sums8(acc), _mm256_set1_ps(inv)));
         }
