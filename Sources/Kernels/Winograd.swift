@@ -46,25 +46,35 @@ public struct WinogradTiling: Sendable, Equatable {
 
 /// Transforms 3x3 kernels `[outC, inC, 3, 3]` into the 16 matrices `U[p] = (G g G^T)[p]`, stored
 /// as `[16, outC, inC]`.
+///
+/// With `forInputGradient`, transforms instead the kernels of the input gradient of that
+/// convolution (each kernel turned by 180 degrees, input and output channels swapped), stored as
+/// `[16, inC, outC]`: convolving an output gradient with them (stride 1, padding 1) gives the
+/// input gradient.
 public func winogradWeights(_ w: UnsafePointer<Float>, outChannels: Int, inChannels: Int,
-                            into u: UnsafeMutablePointer<Float>) {
+                            forInputGradient: Bool = false, into u: UnsafeMutablePointer<Float>) {
     let pairs = outChannels * inChannels
     parallelFor(pairs, grain: 4096) { range in
         for i in range {
             let g = w + i * 9
+            // Kernel entry (r, c) of the transformed layer's kernel.
+            @inline(__always) func k(_ r: Int, _ c: Int) -> Float { forInputGradient ? g[(2 - r) * 3 + 2 - c] : g[r * 3 + c] }
+            let j = forInputGradient ? (i % inChannels) * outChannels + i / inChannels : i
             for a in 0..<4 {
                 // Row a of t = G g (three floats), then row a of U = t G^T (four floats).
-                let t0: Float, t1: Float, t2: Float
+                var t = (Float(0), Float(0), Float(0))
                 switch a {
-                case 0: (t0, t1, t2) = (g[0], g[1], g[2])
-                case 1: (t0, t1, t2) = (0.5 * (g[0] + g[3] + g[6]), 0.5 * (g[1] + g[4] + g[7]), 0.5 * (g[2] + g[5] + g[8]))
-                case 2: (t0, t1, t2) = (0.5 * (g[0] - g[3] + g[6]), 0.5 * (g[1] - g[4] + g[7]), 0.5 * (g[2] - g[5] + g[8]))
-                default: (t0, t1, t2) = (g[6], g[7], g[8])
+                case 0: t = (k(0, 0), k(0, 1), k(0, 2))
+                case 1: t = (0.5 * (k(0, 0) + k(1, 0) + k(2, 0)), 0.5 * (k(0, 1) + k(1, 1) + k(2, 1)),
+                             0.5 * (k(0, 2) + k(1, 2) + k(2, 2)))
+                case 2: t = (0.5 * (k(0, 0) - k(1, 0) + k(2, 0)), 0.5 * (k(0, 1) - k(1, 1) + k(2, 1)),
+                             0.5 * (k(0, 2) - k(1, 2) + k(2, 2)))
+                default: t = (k(2, 0), k(2, 1), k(2, 2))
                 }
-                u[(a * 4 + 0) * pairs + i] = t0
-                u[(a * 4 + 1) * pairs + i] = 0.5 * (t0 + t1 + t2)
-                u[(a * 4 + 2) * pairs + i] = 0.5 * (t0 - t1 + t2)
-                u[(a * 4 + 3) * pairs + i] = t2
+                u[(a * 4 + 0) * pairs + j] = t.0
+                u[(a * 4 + 1) * pairs + j] = 0.5 * (t.0 + t.1 + t.2)
+                u[(a * 4 + 2) * pairs + j] = 0.5 * (t.0 - t.1 + t.2)
+                u[(a * 4 + 3) * pairs + j] = t.2
             }
         }
     }
@@ -186,7 +196,7 @@ func winogradOutput(_ m: UnsafePointer<Float>, outChannels: Int, tiling: Winogra
 }
 
 /// Convolves one `[channels, height, width]` image with 3x3 kernels (stride 1, padding 1) given
-/// as ``winogradWeights(_:outChannels:inChannels:into:)`` of them, into `out`
+/// as ``winogradWeights(_:outChannels:inChannels:forInputGradient:into:)`` of them, into `out`
 /// (`[outChannels, height, width]`, overwritten), adding `bias` when given. `scratch` holds
 /// ``WinogradTiling/scratchCount(channels:outChannels:)`` floats.
 public func winogradConvolution(_ image: UnsafePointer<Float>, channels: Int, tiling: WinogradTiling,

@@ -17,8 +17,8 @@ extension Tensor {
     /// (``winogradConvolution(_:channels:tiling:weights:outChannels:bias:out:scratch:)``: 16
     /// multiply-adds per tile and channel pair instead of 36) when the output has at least
     /// ``winogradMinimumTiles`` 2x2 tiles, or a quarter of that with `winograd` kernels of this
-    /// `weight` (already transformed, so small images pay no transform). The backward pass is the
-    /// same either way.
+    /// `weight` (already transformed, so small images pay no transform). The input gradient of such
+    /// a convolution is computed the same way (a 3x3 convolution with the kernels turned).
     public func conv2d(weight: Tensor, bias: Tensor? = nil, stride: Int = 1, padding: Int = 0,
                        winograd: WinogradKernels? = nil) -> Tensor {
         precondition(rank == 4 && weight.rank == 4 && weight.shape[1] == shape[1],
@@ -43,7 +43,7 @@ extension Tensor {
         } else {
             convolveByColumns(out, weight: weight, bias: bias, geometry: geo)
         }
-        return recordConvolution(out, weight: weight, bias: bias, geometry: geo)
+        return recordConvolution(out, weight: weight, bias: bias, geometry: geo, winograd: winograd)
     }
 
     /// Tiles (2x2 output pixels) from which a 3x3 convolution runs as Winograd F(2x2, 3x3) when
@@ -51,13 +51,16 @@ extension Tensor {
     public static let winogradMinimumTiles = 64
 
     /// The transformed kernels to convolve with by Winograd, or nil for im2col.
-    static func winogradKernels(for geo: ConvGeometry, weight: Tensor, prepared: WinogradKernels?) -> Tensor? {
+    /// With `forInputGradient`, the kernels of the input gradient's convolution instead.
+    static func winogradKernels(for geo: ConvGeometry, weight: Tensor, prepared: WinogradKernels?,
+                                forInputGradient: Bool = false) -> Tensor? {
         guard WinogradTiling.applies(to: geo) else { return nil }
         let tiles = WinogradTiling(height: geo.outH, width: geo.outW).count
         if let prepared, prepared.belongs(to: weight), tiles >= winogradMinimumTiles / 4 {
-            return prepared.transformed()
+            return forInputGradient ? prepared.transformedForInputGradient() : prepared.transformed()
         }
-        return tiles >= winogradMinimumTiles ? WinogradKernels.transform(weight) : nil
+        guard tiles >= winogradMinimumTiles else { return nil }
+        return WinogradKernels.transform(weight, forInputGradient: forInputGradient)
     }
 
     /// The im2col + GEMM forward of ``conv2d(weight:bias:stride:padding:winograd:)`` into `out`.
@@ -88,7 +91,8 @@ extension Tensor {
     }
 
     /// Records the backward of ``conv2d(weight:bias:stride:padding:winograd:)`` for `out`.
-    private func recordConvolution(_ out: Tensor, weight: Tensor, bias: Tensor?, geometry geo: ConvGeometry) -> Tensor {
+    private func recordConvolution(_ out: Tensor, weight: Tensor, bias: Tensor?, geometry geo: ConvGeometry,
+                                   winograd: WinogradKernels?) -> Tensor {
         let batch = shape[0], outC = weight.shape[0]
         let ckk = geo.colRows, ohw = geo.colColumns, inPlane = geo.channels * geo.height * geo.width
         let x = detached, w = weight.detached
@@ -111,7 +115,21 @@ extension Tensor {
                 }
                 gw = t
             }
-            if needX {
+            if needX, let kernels = Tensor.winogradKernels(for: geo, weight: w, prepared: winograd, forInputGradient: true) {
+                // Stride 1, padding 1: the input gradient is the output gradient convolved with the
+                // turned kernels, by Winograd like the forward.
+                let t = Tensor(uninitialized: x.shape)
+                let tiling = WinogradTiling(height: geo.height, width: geo.width)
+                let tp = t.pointer, gp = g.pointer, u = kernels.pointer, inC = geo.channels
+                Tensor.forEachImage(batch, work: outC * ohw * ckk) { images in
+                    let scratch = Tensor(uninitialized: [tiling.scratchCount(channels: outC, outChannels: inC)])
+                    for n in images {
+                        winogradConvolution(gp + n * outC * ohw, channels: outC, tiling: tiling, weights: u,
+                                            outChannels: inC, bias: nil, out: tp + n * inPlane, scratch: scratch.pointer)
+                    }
+                }
+                gx = t
+            } else if needX {
                 // dcol [CKK, OHW] = Wᵀ [CKK, O] · dOut[n] [O, OHW], folded back with col2im.
                 let t = Tensor(uninitialized: x.shape)
                 let tp = t.pointer, wp = w.pointer, gp = g.pointer

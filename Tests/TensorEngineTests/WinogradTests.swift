@@ -65,33 +65,60 @@ final class WinogradTests: XCTestCase {
         XCTAssertNil(Tensor.winogradKernels(for: strided, weight: w, prepared: kernels), "stride 2: im2col")
     }
 
-    func testMatchesIm2colAndGradientsFlowThrough() {
-        // Same layer through Winograd (forward) and the shared backward: the input gradient is the
-        // one of the im2col path, and the forward agrees with it to float rounding.
-        var rng = RandomSource(seed: 6)
-        let x = Tensor.randn([2, 8, 16, 16], using: &rng), w = Tensor.randn([5, 8, 3, 3], using: &rng)
-        let b = Tensor.randn([5], using: &rng), g = Tensor.randn([2, 5, 16, 16], using: &rng)
-        let xp = x.parameter()
-        let y = xp.conv2d(weight: w, bias: b, stride: 1, padding: 1, winograd: WinogradKernels(w))
-        y.backward(g)
-        let p = ConvCase(n: 2, c: 8, h: 16, w: 16, o: 5, kh: 3, kw: 3, stride: 1, pad: 1)
-        let expected = naiveConv2d(x.scalars.map(Double.init), w.scalars.map(Double.init), b.scalars.map(Double.init), p)
-        XCTAssertLessThan(relativeError(y.scalars.map(Double.init), expected), 1e-6)
-        // d(sum g * y)/dx = conv of g with the flipped, transposed kernels: check one pixel by hand.
-        let gx = xp.grad!
-        var s = 0.0
-        let (c, i, j) = (3, 7, 9)
-        for o in 0..<5 {
-            for ki in 0..<3 {
-                for kj in 0..<3 {
-                    let oi = i + 1 - ki, oj = j + 1 - kj
-                    if oi < 0 || oi >= 16 || oj < 0 || oj >= 16 { continue }
-                    let gv = Double(g.pointer[((1 * 5 + o) * 16 + oi) * 16 + oj])
-                    let wv = Double(w.pointer[((o * 8 + c) * 3 + ki) * 3 + kj])
-                    s += gv * wv
+    /// Input gradient of case `p` in double: the output gradient `g` spread back through every kernel tap.
+    func naiveInputGradient(_ g: [Double], _ w: [Double], _ p: ConvCase) -> [Double] {
+        var dx = [Double](repeating: 0, count: p.n * p.c * p.h * p.w)
+        for n in 0..<p.n {
+            for o in 0..<p.o {
+                for i in 0..<p.outH {
+                    for j in 0..<p.outW {
+                        let gv = g[((n * p.o + o) * p.outH + i) * p.outW + j]
+                        for c in 0..<p.c {
+                            for ki in 0..<3 {
+                                for kj in 0..<3 {
+                                    let ih = i - 1 + ki, iw = j - 1 + kj
+                                    if ih < 0 || ih >= p.h || iw < 0 || iw >= p.w { continue }
+                                    dx[((n * p.c + c) * p.h + ih) * p.w + iw] += gv * w[((o * p.c + c) * 3 + ki) * 3 + kj]
+                                }
+                            }
+                        }
+                    }
                 }
             }
         }
-        XCTAssertEqual(Double(gx.pointer[((1 * 8 + c) * 16 + i) * 16 + j]), s, accuracy: 1e-4)
+        return dx
+    }
+
+    /// Forward and input gradient through the Winograd path (per-call or kept kernels) against
+    /// the double-precision references; weight and bias gradients still come out (im2col path).
+    func compareGradients(_ p: ConvCase, prepared: Bool, seed: UInt64, file: StaticString = #filePath, line: UInt = #line) {
+        var rng = RandomSource(seed: seed)
+        let x = Tensor.randn(p.input, using: &rng), w = Tensor.randn(p.weight, using: &rng)
+        let b = Tensor.randn([p.o], using: &rng), g = Tensor.randn([p.n, p.o, p.outH, p.outW], using: &rng)
+        let kernels = prepared ? WinogradKernels(w) : nil
+        XCTAssertNotNil(Tensor.winogradKernels(for: geometry(p), weight: w, prepared: kernels, forInputGradient: true),
+                        file: file, line: line)
+        let xp = x.parameter()
+        let y = xp.conv2d(weight: w, bias: b, stride: 1, padding: 1, winograd: kernels)
+        y.backward(g)
+        let expected = naiveConv2d(x.scalars.map(Double.init), w.scalars.map(Double.init), b.scalars.map(Double.init), p)
+        XCTAssertLessThan(relativeError(y.scalars.map(Double.init), expected), 1e-6, file: file, line: line)
+        let dx = naiveInputGradient(g.scalars.map(Double.init), w.scalars.map(Double.init), p)
+        let err = relativeError(xp.grad!.scalars.map(Double.init), dx)
+        XCTAssertLessThan(err, 1e-6, "input gradient relative error \(err)", file: file, line: line)
+    }
+
+    func testInputGradientByWinograd() {
+        // Kept kernels at 9 x 11 (30 tiles) with more output than input channels; per-call at 16 x 17.
+        compareGradients(ConvCase(n: 2, c: 3, h: 9, w: 11, o: 7, kh: 3, kw: 3, stride: 1, pad: 1), prepared: true, seed: 6)
+        compareGradients(ConvCase(n: 1, c: 6, h: 16, w: 17, o: 4, kh: 3, kw: 3, stride: 1, pad: 1), prepared: false, seed: 7)
+    }
+
+    func testTrainableWeightStillGetsItsGradient() {
+        // The weight gradient is unchanged by Winograd (im2col), checked against finite differences.
+        let p = ConvCase(n: 1, c: 2, h: 8, w: 8, o: 2, kh: 3, kw: 3, stride: 1, pad: 1)
+        checkOp("winograd-weight", shapes: [p.input, p.weight, [p.o]], samplesPerInput: 12, engine: { t in
+            t[0].conv2d(weight: t[1], bias: t[2], stride: 1, padding: 1, winograd: WinogradKernels(t[1]))
+        }) { x in naiveConv2d(x[0], x[1], x[2], p) }
     }
 }
