@@ -73,6 +73,13 @@ func smallHeadAttentionRows(runs: Int, using rng: inout RandomSource) -> [Row] {
         let seconds = medianSeconds(runs: runs * 20) { _ = Tensor.attention(query: q, key: k, value: v, heads: heads) }
         rows.append(Row(name: "attention \(heads) x \(t) x \(keys) x \(d)", seconds: seconds,
                         flops: 4 * Double(t * keys * d * heads), note: "ShapesWorld-sized heads"))
+        let qp = q.parameter(), kp = k.parameter(), vp = v.parameter()
+        let g = Tensor.randn([1, t, heads * d], using: &rng)
+        let both = medianSeconds(runs: runs * 10) {
+            let o = Tensor.attention(query: qp, key: kp, value: vp, heads: heads)
+            o.backward(g)
+        }
+        rows.append(Row(name: "  same, forward + all gradients", seconds: both, flops: 14 * Double(t * keys * d * heads)))
     }
     return rows
 }
