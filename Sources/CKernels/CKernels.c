@@ -243,78 +243,6 @@ void membrane_attention_rows_avx2(const float *q, long ldq, const float *kt, con
     }
 }
 
-/* dst[j] += a * x[j] for j < n (a multiple of 8). */
-__attribute__((target("avx2,fma")))
-static inline void axpy_row(float a, const float *x, float *dst, long n) {
-    const __m256 av = _mm256_set1_ps(a);
-    for (long j = 0; j < n; j += 8)
-        _mm256_storeu_ps(dst + j, _mm256_fmadd_ps(av, _mm256_loadu_ps(x + j), _mm256_loadu_ps(dst + j)));
-}
-
-/* out[c] = scale * sum_j w[j] mt[c * ldk + j] for c < d, j < span (a multiple of 8). */
-__attribute__((target("avx2,fma")))
-static inline void weighted_rows(const float *w, const float *mt, long ldk, long span, long d, float scale, float *out) {
-    long c = 0;
-    for (; c + 8 <= d; c += 8) {
-        __m256 acc[8];
-        for (int i = 0; i < 8; i++) acc[i] = _mm256_setzero_ps();
-        for (long j = 0; j < span; j += 8) {
-            const __m256 e = _mm256_loadu_ps(w + j);
-            for (int i = 0; i < 8; i++) acc[i] = _mm256_fmadd_ps(e, _mm256_loadu_ps(mt + (c + i) * ldk + j), acc[i]);
-        }
-        _mm256_storeu_ps(out + c, _mm256_mul_ps(lane_sums8(acc), _mm256_set1_ps(scale)));
-    }
-    for (; c < d; c++) {
-        __m256 acc = _mm256_setzero_ps();
-        for (long j = 0; j < span; j += 8)
-            acc = _mm256_fmadd_ps(_mm256_loadu_ps(w + j), _mm256_loadu_ps(mt + c * ldk + j), acc);
-        out[c] = lane_sum(acc) * scale;
-    }
-}
-
-__attribute__((target("avx2,fma")))
-void membrane_attention_backward_rows_avx2(const float *q, long ldq, const float *kt, const float *vt, long ldk,
-                                           long keys, long d, float scale, long first_query, long rows,
-                                           const float *out, const float *dout, long ldo,
-                                           float *dq, float *dkt, float *dvt, float *scratch) {
-    const __m256i lanes = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
-    const __m256 minus_inf = _mm256_set1_ps(-__builtin_inff());
-    float *p = scratch, *ds = scratch + ldk;
-    const int need_ds = dq != 0 || dkt != 0;
-    for (long r = 0; r < rows; r++) {
-        long valid = first_query < 0 ? keys : first_query + r + 1 < keys ? first_query + r + 1 : keys;
-        long span = (valid + 7) / 8 * 8;
-        const float *qr = q + r * ldq, *o = out + r * ldo, *g = dout + r * ldo;
-        /* p = softmax of the row's scores, as in the forward. */
-        score_row(qr, kt, ldk, span, d, scale, p);
-        if (valid < span) {
-            __m256i dead = _mm256_cmpgt_epi32(lanes, _mm256_set1_epi32((int)(valid - (span - 8)) - 1));
-            __m256 last = _mm256_loadu_ps(p + span - 8);
-            _mm256_storeu_ps(p + span - 8, _mm256_blendv_ps(last, minus_inf, _mm256_castsi256_ps(dead)));
-        }
-        __m256 m = _mm256_loadu_ps(p);
-        for (long j = 8; j < span; j += 8) m = _mm256_max_ps(m, _mm256_loadu_ps(p + j));
-        __m128 mh = _mm_max_ps(_mm256_castps256_ps128(m), _mm256_extractf128_ps(m, 1));
-        mh = _mm_max_ps(mh, _mm_movehl_ps(mh, mh));
-        mh = _mm_max_ss(mh, _mm_shuffle_ps(mh, mh, 1));
-        const __m256 inv = _mm256_set1_ps(1.0f / softmax_exp_row(p, span, _mm_cvtss_f32(mh)));
-        for (long j = 0; j < span; j += 8) _mm256_storeu_ps(p + j, _mm256_mul_ps(_mm256_loadu_ps(p + j), inv));
-        /* dV_j += p_j dO_r. */
-        if (dvt) for (long c = 0; c < d; c++) axpy_row(g[c], p, dvt + c * ldk, span);
-        if (!need_ds) continue;
-        /* dS_j = p_j (dO_r . v_j - dO_r . O_r). */
-        float delta = 0;
-        for (long c = 0; c < d; c++) delta += g[c] * o[c];
-        score_row(g, vt, ldk, span, d, 1.0f, ds);
-        const __m256 dv = _mm256_set1_ps(delta);
-        for (long j = 0; j < span; j += 8)
-            _mm256_storeu_ps(ds + j, _mm256_mul_ps(_mm256_loadu_ps(p + j), _mm256_sub_ps(_mm256_loadu_ps(ds + j), dv)));
-        /* dQ_r = scale dS K; dK_j += scale dS_j q_r. */
-        if (dq) weighted_rows(ds, kt, ldk, span, d, scale, dq + r * ldq);
-        if (dkt) for (long c = 0; c < d; c++) axpy_row(scale * qr[c], ds, dkt + c * ldk, span);
-    }
-}
-
 #else
 
 int membrane_cpu_has_avx2_fma(void) { return 0; }
@@ -335,15 +263,6 @@ void membrane_attention_rows_avx2(const float *q, long ldq, const float *kt, con
                                   float *out, long ldo, float *row) {
     (void)q; (void)ldq; (void)kt; (void)vt; (void)ldk; (void)keys; (void)d; (void)scale;
     (void)first_query; (void)rows; (void)out; (void)ldo; (void)row;
-    __builtin_trap();
-}
-
-void membrane_attention_backward_rows_avx2(const float *q, long ldq, const float *kt, const float *vt, long ldk,
-                                           long keys, long d, float scale, long first_query, long rows,
-                                           const float *out, const float *dout, long ldo,
-                                           float *dq, float *dkt, float *dvt, float *scratch) {
-    (void)q; (void)ldq; (void)kt; (void)vt; (void)ldk; (void)keys; (void)d; (void)scale; (void)first_query;
-    (void)rows; (void)out; (void)dout; (void)ldo; (void)dq; (void)dkt; (void)dvt; (void)scratch;
     __builtin_trap();
 }
 

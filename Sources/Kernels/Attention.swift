@@ -161,37 +161,6 @@ func fusedSmallHeadForward(_ s: AttentionProblem, q: UnsafePointer<Float>, k: Un
     }
 }
 
-/// ``attentionBackward(_:q:k:v:out:dOut:dq:dk:dv:)`` for heads of at most ``smallHeadDim`` floats
-/// on AVX2, the counterpart of ``fusedSmallHeadForward(_:q:k:v:out:)``: one item per (batch,
-/// head), each query row's probabilities recomputed in an L1-sized row and turned into its share
-/// of dQ, dK and dV at once (`membrane_attention_backward_rows_avx2`); dK and dV gather in
-/// transposed scratch and are added to `dk`, `dv` at the end of the item.
-func fusedSmallHeadBackward(_ s: AttentionProblem, q: UnsafePointer<Float>, k: UnsafePointer<Float>,
-                            v: UnsafePointer<Float>, out: UnsafePointer<Float>, dOut: UnsafePointer<Float>,
-                            dq: UnsafeMutablePointer<Float>?, dk: UnsafeMutablePointer<Float>?,
-                            dv: UnsafeMutablePointer<Float>?) {
-    let w = s.width, d = s.headDim, ldk = (s.keys + 7) / 8 * 8, block = d * ldk
-    runAttentionItems(s.batch * s.heads, scratch: 4 * block + 2 * ldk) { item, buffer in
-        let h = item % s.heads, b = item / s.heads
-        let kt = buffer, vt = kt + block, dkt = vt + block, dvt = dkt + block, row = dvt + block
-        let keyOffset = b * s.keys * w + h * d, queryOffset = b * s.queries * w + h * d
-        transposeHead(k + keyOffset, rows: s.keys, width: d, stride: w, into: kt, ld: ldk)
-        transposeHead(v + keyOffset, rows: s.keys, width: d, stride: w, into: vt, ld: ldk)
-        dkt.update(repeating: 0, count: 2 * block)
-        membrane_attention_backward_rows_avx2(q + queryOffset, w, kt, vt, ldk, s.keys, d, s.scale, s.causal ? 0 : -1,
-                                              s.queries, out + queryOffset, dOut + queryOffset, w,
-                                              dq.map { $0 + queryOffset }, dk == nil ? nil : dkt,
-                                              dv == nil ? nil : dvt, row)
-        for (gradient, transposed) in [(dk, dkt), (dv, dvt)] {
-            guard let gradient else { continue }
-            for j in 0..<s.keys {
-                let dst = gradient + keyOffset + j * w
-                for c in 0..<d { dst[c] += transposed[c * ldk + j] }
-            }
-        }
-    }
-}
-
 /// Writes the `rows x width` block at `src` (rows `stride` floats apart) transposed into `dst`:
 /// `width` rows of `ld` floats, zero past `rows`.
 @inline(__always)
@@ -218,9 +187,6 @@ public func attentionBackward(_ s: AttentionProblem, q: UnsafePointer<Float>, k:
                               dv: UnsafeMutablePointer<Float>?) {
     let needScores = dq != nil || dk != nil
     if !needScores && dv == nil { return }
-    if s.usesSmallHeadScores {
-        return fusedSmallHeadBackward(s, q: q, k: k, v: v, out: out, dOut: dOut, dq: dq, dk: dk, dv: dv)
-    }
     let chunks = s.chunksPerHead, w = s.width, d = s.headDim, rows = s.chunkRows
     let block = rows * s.keys
     let scratch = block * (needScores ? 2 : 1) + rows + rows * d + s.transposedKeysScratch

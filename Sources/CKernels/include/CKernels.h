@@ -28,15 +28,4 @@ void membrane_attention_rows_avx2(const float *q, long ldq, const float *kt, con
                                   long keys, long d, float scale, long first_query, long rows,
                                   float *out, long ldo, float *row);
 
-/* Backward of membrane_attention_rows_avx2 for the same rows, probabilities recomputed row by
-   row: dq[r * ldq + c] = scale * sum_j dS[r][j] k_j[c] (overwritten), and accumulated into the
-   transposed key and value gradients (d rows of ldk floats) dkt[c][j] += scale * dS[r][j] q_r[c],
-   dvt[c][j] += p[r][j] dO_r[c], where dS = p * (dO_r . v_j - dO_r . O_r). `out` and `dout` are
-   the forward output and its gradient (row stride ldo). Any of dq, dkt, dvt may be NULL.
-   `scratch` holds 2 * ldk floats. */
-void membrane_attention_backward_rows_avx2(const float *q, long ldq, const float *kt, const float *vt, long ldk,
-                                           long keys, long d, float scale, long first_query, long rows,
-                                           const float *out, const float *dout, long ldo,
-                                           float *dq, float *dkt, float *dvt, float *scratch);
-
 #endif
