@@ -196,6 +196,12 @@ final class AttentionTests: XCTestCase {
         compareWithNaive(AttentionCase(b: 2, tq: 270, tk: 77, h: 2, d: 8), trainable: [0], seed: 23)
     }
 
+    func testWideHeadsTakeTheGEMMPath() {
+        // SD's head width 40 is past smallHeadDim: scores and products by GEMM, chunked.
+        compareWithNaive(AttentionCase(b: 1, tq: 270, tk: 77, h: 2, d: 40), trainable: [0, 1, 2], seed: 24)
+        compareWithNaive(AttentionCase(b: 1, tq: 40, tk: 40, h: 1, d: 40, causal: true), trainable: [0, 1, 2], seed: 25)
+    }
+
     func testDeterministicBitIdentical() {
         var rng = RandomSource(seed: 9)
         let q = Tensor.randn([1, 300, 64], using: &rng), k = Tensor.randn([1, 300, 64], using: &rng)
