@@ -160,6 +160,13 @@ public struct MembraneTrainer {
         var rows: Int { 1 + anchors.count }
     }
 
+    /// The trajectory length `t_to` that unit `unit` of iteration `iteration` draws (its stream's
+    /// first draw), for reports of what a run cost.
+    public func trajectoryLength(iteration: Int, unit: Int = 0) -> Int {
+        var rng = stream(iteration: iteration, unit: unit)
+        return rng.int(in: 1..<config.maxDenoisingSteps)
+    }
+
     func prepare(iteration: Int, unit: Int) -> UnitDraw {
         var rng = stream(iteration: iteration, unit: unit)
         let c = config, unet = model.unet
