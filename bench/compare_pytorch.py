@@ -10,7 +10,7 @@ Timing.swift: "name  median  GFLOP/s  of sgemm  note") is parsed; nothing is rea
 
 The training row is a port of the reference SPM training loop (configs/shapesworld/red.yaml on
 shapesworld-a, the reference's cost structure: every eps CFG-batched, see pytorch_training), timed
-as TrainingBench.swift times Membrane's: mean seconds per iteration over a fixed run of 12
+as TrainingBench.swift times Membrane's: mean seconds per iteration over a fixed run of 30
 iterations, median over max(1, runs // 2) runs.
 
 Usage: python bench/compare_pytorch.py [--runs N] [--quick] [--only GROUP] [--bench PATH] [--model DIR]
@@ -38,7 +38,7 @@ os.environ.setdefault("DIFFUSERS_VERBOSITY", "error")
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 UNET_BENCH_SWIFT = os.path.join(ROOT, "Sources", "MembraneBench", "UNetBench.swift")
 TRAINING_CONFIG = os.path.join(ROOT, "configs", "shapesworld", "red.yaml")
-TRAINING_ITERATIONS = 12  # TrainingBench.swift's fixed run
+TRAINING_ITERATIONS = 30  # TrainingBench.swift's fixed run
 
 # Row names exactly as MembraneBench prints them; the combined table is keyed by these.
 SGEMM = "sgemm 2048^3"
@@ -198,7 +198,7 @@ def membrane_trajectory_lengths(seed, iterations, steps):
     the first draw, rng.int(in: 1..<steps), of its stream for (seed, iteration, unit)
     (MembraneTrainer.stream in Trainer.swift; xoshiro256** seeded through SplitMix64 as in
     RandomSource.swift). Both sides then run the same trajectory lengths, which dominate the cost
-    of an iteration: the mean of 12 independent draws in [1, 30) varies by about 15% (one standard
+    of an iteration: the mean of 30 independent draws in [1, 30) varies by about 10% (one standard
     deviation)."""
     def seeded(s):
         words = []
@@ -292,7 +292,7 @@ def pytorch_training(torch, F, runs, model_dir, results, notes):
     separate batch-2 calls (membrane at 0, no gradient), e_t (batch 2, gradient), the 4 anchors
     with the membrane (batch 8, gradient) and without (batch 8, no gradient); one loss, backward,
     AdamW on the membrane only. Timed as TrainingBench.swift: mean seconds per iteration over a
-    fixed run of 12 iterations (fresh membrane and optimizer, same seeds, same t_to as Membrane's
+    fixed run of 30 iterations (fresh membrane and optimizer, same seeds, same t_to as Membrane's
     run), median over max(1, runs // 2) runs, after one untimed warm-up iteration."""
     import yaml
     from diffusers import DDIMScheduler, UNet2DConditionModel
