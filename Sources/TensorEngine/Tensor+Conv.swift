@@ -27,19 +27,11 @@ extension Tensor {
         let geo = ConvGeometry(channels: shape[1], height: shape[2], width: shape[3],
                                kernelH: weight.shape[2], kernelW: weight.shape[3],
                                strideH: stride, strideW: stride, padH: padding, padW: padding)
-        let ckk = geo.colRows, ohw = geo.colColumns, inPlane = geo.channels * geo.height * geo.width
         let out = Tensor(uninitialized: [batch, outC, geo.outH, geo.outW])
         if let bias { precondition(bias.shape == [outC], "conv2d: bias \(bias.shape) for \(outC) output channels") }
         if let kernels = Tensor.winogradKernels(for: geo, weight: weight, prepared: winograd) {
-            let tiling = WinogradTiling(height: geo.outH, width: geo.outW)
-            let src = pointer, dst = out.pointer, u = kernels.pointer, b = bias?.pointer
-            Tensor.forEachImage(batch, work: outC * ohw * ckk) { images in
-                let scratch = Tensor(uninitialized: [tiling.scratchCount(channels: geo.channels, outChannels: outC)])
-                for n in images {
-                    winogradConvolution(src + n * inPlane, channels: geo.channels, tiling: tiling, weights: u,
-                                        outChannels: outC, bias: b, out: dst + n * outC * ohw, scratch: scratch.pointer)
-                }
-            }
+            Tensor.convolveByWinograd(pointer, channels: geo.channels, kernels: kernels, outChannels: outC,
+                                      bias: bias, into: out.pointer, batch: batch, geometry: geo)
         } else {
             convolveByColumns(out, weight: weight, bias: bias, geometry: geo)
         }
@@ -61,6 +53,24 @@ extension Tensor {
         }
         guard tiles >= winogradMinimumTiles else { return nil }
         return WinogradKernels.transform(weight, forInputGradient: forInputGradient)
+    }
+
+    /// Convolves each of `batch` images of `channels` planes (the extents of `geo`, stride 1 and
+    /// padding 1) with Winograd `kernels` into `outChannels` planes each, images split over cores
+    /// as in im2col's path. Serves the forward and the input gradient.
+    static func convolveByWinograd(_ src: UnsafePointer<Float>, channels: Int, kernels: Tensor, outChannels: Int,
+                                   bias: Tensor?, into dst: UnsafeMutablePointer<Float>, batch: Int,
+                                   geometry geo: ConvGeometry) {
+        let tiling = WinogradTiling(height: geo.outH, width: geo.outW), pixels = geo.outH * geo.outW
+        let u = kernels.pointer, b = bias?.pointer
+        forEachImage(batch, work: outChannels * pixels * channels * 9) { images in
+            let scratch = Tensor(uninitialized: [tiling.scratchCount(channels: channels, outChannels: outChannels)])
+            for n in images {
+                winogradConvolution(src + n * channels * pixels, channels: channels, tiling: tiling, weights: u,
+                                    outChannels: outChannels, bias: b, out: dst + n * outChannels * pixels,
+                                    scratch: scratch.pointer)
+            }
+        }
     }
 
     /// The im2col + GEMM forward of ``conv2d(weight:bias:stride:padding:winograd:)`` into `out`.
@@ -119,15 +129,8 @@ extension Tensor {
                 // Stride 1, padding 1: the input gradient is the output gradient convolved with the
                 // turned kernels, by Winograd like the forward.
                 let t = Tensor(uninitialized: x.shape)
-                let tiling = WinogradTiling(height: geo.height, width: geo.width)
-                let tp = t.pointer, gp = g.pointer, u = kernels.pointer, inC = geo.channels
-                Tensor.forEachImage(batch, work: outC * ohw * ckk) { images in
-                    let scratch = Tensor(uninitialized: [tiling.scratchCount(channels: outC, outChannels: inC)])
-                    for n in images {
-                        winogradConvolution(gp + n * outC * ohw, channels: outC, tiling: tiling, weights: u,
-                                            outChannels: inC, bias: nil, out: tp + n * inPlane, scratch: scratch.pointer)
-                    }
-                }
+                Tensor.convolveByWinograd(g.pointer, channels: outC, kernels: kernels, outChannels: geo.channels,
+                                          bias: nil, into: t.pointer, batch: batch, geometry: geo)
                 gx = t
             } else if needX {
                 // dcol [CKK, OHW] = Wᵀ [CKK, O] · dOut[n] [O, OHW], folded back with col2im.
