@@ -167,20 +167,14 @@ func winogradOutput(_ m: UnsafePointer<Float>, outChannels: Int, tiling: Winogra
                     @inline(__always) func at(_ p: Int) -> Float8 {
                         n >= 8 ? load8(src + p * matrix) : loadPartial8(src + p * matrix, n)
                     }
-                    // Rows of A^T M: s0 = m0 + m1 + m2, s1 = m1 - m2 - m3 (per column b).
-                    var s0 = (Float8(), Float8(), Float8(), Float8()), s1 = s0
-                    for col in 0..<4 {
-                        let m0 = at(col), m1 = at(4 + col), m2 = at(8 + col), m3 = at(12 + col)
-                        let x0 = m0 + m1 + m2, x1 = m1 - m2 - m3
-                        switch col {
-                        case 0: (s0.0, s1.0) = (x0, x1)
-                        case 1: (s0.1, s1.1) = (x0, x1)
-                        case 2: (s0.2, s1.2) = (x0, x1)
-                        default: (s0.3, s1.3) = (x0, x1)
-                        }
+                    // Column c of A^T M: (m0 + m1 + m2, m1 - m2 - m3) from the column's four entries.
+                    @inline(__always) func column(_ c: Int) -> (Float8, Float8) {
+                        let m0 = at(c), m1 = at(4 + c), m2 = at(8 + c), m3 = at(12 + c)
+                        return (m0 + m1 + m2, m1 - m2 - m3)
                     }
-                    let y00 = s0.0 + s0.1 + s0.2 + b, y01 = s0.1 - s0.2 - s0.3 + b
-                    let y10 = s1.0 + s1.1 + s1.2 + b, y11 = s1.1 - s1.2 - s1.3 + b
+                    let c0 = column(0), c1 = column(1), c2 = column(2), c3 = column(3)
+                    let y00 = c0.0 + c1.0 + c2.0 + b, y01 = c1.0 - c2.0 - c3.0 + b
+                    let y10 = c0.1 + c1.1 + c2.1 + b, y11 = c1.1 - c2.1 - c3.1 + b
                     var top = SIMD16<Float>(), bottom = SIMD16<Float>()
                     top.evenHalf = y00; top.oddHalf = y01
                     bottom.evenHalf = y10; bottom.oddHalf = y11
