@@ -32,6 +32,15 @@ static inline __m256 exp_nonpositive8(__m256 x) {
     return _mm256_andnot_ps(tiny, _mm256_mul_ps(p, scale));
 }
 
+/* The sum of the eight lanes of v. */
+__attribute__((target("avx2,fma")))
+static inline float lane_sum(__m256 v) {
+    __m128 h = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    h = _mm_add_ps(h, _mm_movehl_ps(h, h));
+    h = _mm_add_ss(h, _mm_shuffle_ps(h, h, 1));
+    return _mm_cvtss_f32(h);
+}
+
 __attribute__((target("avx2,fma")))
 float membrane_exp_shifted_row_avx2(const float *x, float *y, long n, float shift) {
     const __m256 s = _mm256_set1_ps(shift);
@@ -62,11 +71,7 @@ float membrane_exp_shifted_row_avx2(const float *x, float *y, long n, float shif
         __m256i fresh = _mm256_cmpgt_epi32(lanes, _mm256_set1_epi32((int)(7 - keep)));
         sum1 = _mm256_add_ps(sum1, _mm256_and_ps(tail, _mm256_castsi256_ps(fresh)));
     }
-    __m256 sum = _mm256_add_ps(sum0, sum1);
-    __m128 h = _mm_add_ps(_mm256_castps256_ps128(sum), _mm256_extractf128_ps(sum, 1));
-    h = _mm_add_ps(h, _mm_movehl_ps(h, h));
-    h = _mm_add_ss(h, _mm_shuffle_ps(h, h, 1));
-    return _mm_cvtss_f32(h);
+    return lane_sum(_mm256_add_ps(sum0, sum1));
 }
 
 __attribute__((target("avx2,fma")))
@@ -116,14 +121,6 @@ static inline __m256 lane_sums8(const __m256 *a) {
     __m256 t2 = _mm256_hadd_ps(a[4], a[5]), t3 = _mm256_hadd_ps(a[6], a[7]);
     __m256 u0 = _mm256_hadd_ps(t0, t1), u1 = _mm256_hadd_ps(t2, t3);
     return _mm256_add_ps(_mm256_permute2f128_ps(u0, u1, 0x20), _mm256_permute2f128_ps(u0, u1, 0x31));
-}
-
-__attribute__((target("avx2,fma")))
-static inline float lane_sum(__m256 v) {
-    __m128 h = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-    h = _mm_add_ps(h, _mm_movehl_ps(h, h));
-    h = _mm_add_ss(h, _mm_shuffle_ps(h, h, 1));
-    return _mm_cvtss_f32(h);
 }
 
 
