@@ -18,7 +18,7 @@ if only == nil || only == "kernels" {
 }
 if only == "attention" {
     var rng = RandomSource(seed: 0)
-    printTable("Small-head attention (cores: \(coreCount), medians of \(runs * 20))",
+    printTable("Small-head attention (cores: \(coreCount), medians of \(runs * 20) forward, \(runs * 10) with gradients)",
                smallHeadAttentionRows(runs: runs, using: &rng), reference: nil)
 }
 if only == nil || only == "unet" || only == "unet-small" {
