@@ -26,7 +26,8 @@ let package = Package(
         .target(name: "CPNGShim", dependencies: ["CPNG"], path: "Sources/System/CPNGShim"),
 
         // The few kernels written with AVX2/FMA intrinsics, chosen at run time by Kernels.
-        .target(name: "CKernels"),
+        // Optimized in debug builds too (as Kernels is): at -O0 the intrinsics stay calls.
+        .target(name: "CKernels", cSettings: [.unsafeFlags(["-O3"])]),
         // Raw float kernels over pointers: BLAS calls, im2col, norms, softmax, attention.
         .target(name: "Kernels", dependencies: ["CBLAS", "CKernels"],
                 swiftSettings: [.unsafeFlags(["-Ounchecked"])]),

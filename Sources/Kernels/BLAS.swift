@@ -1,4 +1,5 @@
 import CBLAS
+import CKernels
 
 /// Matrix layout flag for ``sgemm(transA:transB:m:n:k:alpha:a:lda:b:ldb:beta:c:ldc:)``.
 public enum Transpose: Sendable {
@@ -32,12 +33,22 @@ public func sgemm(transA: Transpose = .none, transB: Transpose = .none,
     }
     _ = blasSingleThreaded
     let parts = m * n * k < gemmSplitWork || insideParallelRegion ? 1 : coreCount
-    if parts == 1 {
-        cblas_sgemm(CblasRowMajor, transA.cblas, transB.cblas, Int32(m), Int32(n), Int32(k), alpha,
-                    a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
-        return
+    if usesSmallGemm(n: n, k: k) {
+        return smallGemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda,
+                         b: b, ldb: ldb, beta: beta, c: c, ldc: ldc, parts: parts)
     }
-    // Blocks are multiples of 16 rows or columns (whole micro-kernel tiles).
+    splitGemm(m: m, n: n, parts: parts) { rows, cols in
+        let aBlock = transA == .none ? a + rows.lowerBound * lda : a + rows.lowerBound
+        let bBlock = transB == .none ? b + cols.lowerBound : b + cols.lowerBound * ldb
+        cblas_sgemm(CblasRowMajor, transA.cblas, transB.cblas, Int32(rows.count), Int32(cols.count), Int32(k), alpha,
+                    aBlock, Int32(lda), bBlock, Int32(ldb), beta, c + rows.lowerBound * ldc + cols.lowerBound, Int32(ldc))
+    }
+}
+
+/// Runs `block(rows, cols)` over C (`m x n`) cut into `parts` blocks of whole 16-row or
+/// 16-column tiles along its longer side, one per core (the whole of C when `parts` is 1).
+func splitGemm(m: Int, n: Int, parts: Int, _ block: (Range<Int>, Range<Int>) -> Void) {
+    if parts == 1 { return block(0..<m, 0..<n) }
     let splitRows = m >= n
     let extent = splitRows ? m : n
     let tiles = (extent + 15) / 16
@@ -45,17 +56,23 @@ public func sgemm(transA: Transpose = .none, transB: Transpose = .none,
         for p in range {
             let lo = min(extent, tiles * p / parts * 16), hi = min(extent, tiles * (p + 1) / parts * 16)
             if hi <= lo { continue }
-            if splitRows {
-                let aBlock = transA == .none ? a + lo * lda : a + lo
-                cblas_sgemm(CblasRowMajor, transA.cblas, transB.cblas, Int32(hi - lo), Int32(n), Int32(k), alpha,
-                            aBlock, Int32(lda), b, Int32(ldb), beta, c + lo * ldc, Int32(ldc))
-            } else {
-                let bBlock = transB == .none ? b + lo : b + lo * ldb
-                cblas_sgemm(CblasRowMajor, transA.cblas, transB.cblas, Int32(m), Int32(hi - lo), Int32(k), alpha,
-                            a, Int32(lda), bBlock, Int32(ldb), beta, c + lo, Int32(ldc))
-            }
+            if splitRows { block(lo..<hi, 0..<n) } else { block(0..<m, lo..<hi) }
         }
     }
+}
+
+/// One call of OpenBLAS's `cblas_sgemm` on this thread, whatever the shape (for benchmarks
+/// against the small-matrix kernel; ``sgemm(transA:transB:m:n:k:alpha:a:lda:b:ldb:beta:c:ldc:)``
+/// chooses between them).
+public func blasSgemm(transA: Transpose = .none, transB: Transpose = .none,
+                      m: Int, n: Int, k: Int, alpha: Float = 1,
+                      a: UnsafePointer<Float>, lda: Int,
+                      b: UnsafePointer<Float>, ldb: Int,
+                      beta: Float = 0,
+                      c: UnsafeMutablePointer<Float>, ldc: Int) {
+    _ = blasSingleThreaded
+    cblas_sgemm(CblasRowMajor, transA.cblas, transB.cblas, Int32(m), Int32(n), Int32(k), alpha,
+                a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
 }
 
 /// Multiply-adds (`m * n * k`) from which ``sgemm(transA:transB:m:n:k:alpha:a:lda:b:ldb:beta:c:ldc:)``

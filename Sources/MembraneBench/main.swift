@@ -3,7 +3,7 @@ import Kernels
 import TensorEngine
 
 // `make bench`: long-running benchmarks, never part of `make test`.
-// Usage: MembraneBench [--runs N] [--only kernels|attention|unet|unet-small|training|scaling]
+// Usage: MembraneBench [--runs N] [--only kernels|attention|gemm|unet|unet-small|training|scaling]
 let args = CommandLine.arguments
 let runs = args.firstIndex(of: "--runs").flatMap { Int(args[$0 + 1]) } ?? 5
 let only = args.firstIndex(of: "--only").map { args[$0 + 1] }
@@ -20,6 +20,9 @@ if only == "attention" {
     var rng = RandomSource(seed: 0)
     printTable("Small-head attention (cores: \(coreCount), medians of \(runs * 20) forward, \(runs * 10) with gradients)",
                smallHeadAttentionRows(runs: runs, using: &rng), reference: nil)
+}
+if only == nil || only == "gemm" {
+    printTable("Small GEMMs, one core (medians of \(runs * 4))", smallGemmRows(runs: runs), reference: nil)
 }
 if only == nil || only == "unet" || only == "unet-small" {
     do { try unetBenchmarks(runs: runs, modelDirectory: model, includeSD15: only != "unet-small") } catch { print("unet benchmark failed: \(error)") }

@@ -28,4 +28,12 @@ void membrane_attention_rows_avx2(const float *q, long ldq, const float *kt, con
                                   long keys, long d, float scale, long first_query, long rows,
                                   float *out, long ldo, float *row);
 
+/* Row-major C = alpha * A B + beta * C (C is not read when beta is 0) for small matrices, with
+   no packing of A: A's element (i, p) is a[i * ars + p * acs], B's element (p, j) is
+   b[p * brs + j * bcs], C's is c[i * ldc + j]. When bcs != 1 (B given transposed), each panel of
+   16 columns of B is first copied into `panel` (k * 16 floats); otherwise `panel` is not used.
+   Each element of C is one FMA chain over p in order, whatever m, n and the caller's blocking. */
+void membrane_small_sgemm_avx2(long m, long n, long k, float alpha, const float *a, long ars, long acs,
+                               const float *b, long brs, long bcs, float beta, float *c, long ldc, float *panel);
+
 #endif

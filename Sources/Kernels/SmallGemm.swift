@@ -1,0 +1,66 @@
+import CKernels
+import Foundation
+import Synchronization
+
+/// ``sgemm(transA:transB:m:n:k:alpha:a:lda:b:ldb:beta:c:ldc:)`` on one core with the unpacked
+/// small-matrix kernel (`membrane_small_sgemm_avx2`): no packing of A or B and no separate pass
+/// clearing C, which for the GEMMs of a small UNet (tens of rows and columns, k in the tens to
+/// hundreds) costs more than the products. When B is given transposed, each 16-column panel of it
+/// is copied into an L1-sized scratch before its products. Each element of C is one FMA chain over `k` in order, so results do
+/// not depend on `m` or on how a caller splits the rows or columns.
+///
+/// Requires AVX2 and FMA (``smallGemmAvailable``).
+public func smallSgemm(transA: Transpose = .none, transB: Transpose = .none,
+                       m: Int, n: Int, k: Int, alpha: Float = 1,
+                       a: UnsafePointer<Float>, lda: Int,
+                       b: UnsafePointer<Float>, ldb: Int,
+                       beta: Float = 0,
+                       c: UnsafeMutablePointer<Float>, ldc: Int) {
+    precondition(smallGemmAvailable, "smallSgemm needs AVX2 and FMA")
+    if m == 0 || n == 0 { return }
+    smallGemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda,
+              b: b, ldb: ldb, beta: beta, c: c, ldc: ldc, parts: 1)
+}
+
+/// The small-matrix kernel over C cut into `parts` blocks (``splitGemm(m:n:parts:_:)``).
+func smallGemm(transA: Transpose, transB: Transpose, m: Int, n: Int, k: Int, alpha: Float,
+               a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+               beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int, parts: Int) {
+    let (ars, acs) = transA == .none ? (lda, 1) : (1, lda)
+    let (brs, bcs) = transB == .none ? (ldb, 1) : (1, ldb)
+    splitGemm(m: m, n: n, parts: parts) { rows, cols in
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: bcs == 1 ? 1 : k * 16) { panel in
+            membrane_small_sgemm_avx2(rows.count, cols.count, k, alpha, a + rows.lowerBound * ars, ars, acs,
+                                      b + cols.lowerBound * bcs, brs, bcs, beta, c + rows.lowerBound * ldc + cols.lowerBound,
+                                      ldc, panel.baseAddress!)
+        }
+    }
+}
+
+/// Whether the small-matrix kernel runs on this processor.
+public let smallGemmAvailable = hasAVX2FMA
+
+/// Whether ``sgemm(transA:transB:m:n:k:alpha:a:lda:b:ldb:beta:c:ldc:)`` gives a GEMM to the
+/// unpacked kernel: on AVX2, when `k` is at most ``smallGemmMaxK`` and `n` at most
+/// ``smallGemmMaxN`` (measured against OpenBLAS in `MembraneBench --only gemm`: beyond those,
+/// OpenBLAS's cache blocking wins). The rule does not look at `m`, so a batch split over cores,
+/// which changes only `m`, never changes the kernel or the rounding.
+public func usesSmallGemm(n: Int, k: Int) -> Bool {
+    smallGemmAvailable && k <= smallGemmMaxK && n <= smallGemmMaxN && smallGemmSwitch.load(ordering: .relaxed)
+}
+
+/// Whether ``sgemm(transA:transB:m:n:k:alpha:a:lda:b:ldb:beta:c:ldc:)`` may use the small-matrix
+/// kernel: yes unless `MEMBRANE_SMALL_GEMM=0` is in the environment or
+/// ``setSmallGemm(enabled:)`` turned it off (benchmarks compare both in one run).
+public var smallGemmEnabled: Bool { smallGemmSwitch.load(ordering: .relaxed) }
+
+/// Turns the small-matrix kernel on or off for ``sgemm(transA:transB:m:n:k:alpha:a:lda:b:ldb:beta:c:ldc:)``
+/// from now on (results then round as OpenBLAS's do).
+public func setSmallGemm(enabled: Bool) { smallGemmSwitch.store(enabled, ordering: .relaxed) }
+
+let smallGemmSwitch = Atomic<Bool>(ProcessInfo.processInfo.environment["MEMBRANE_SMALL_GEMM"] != "0")
+
+/// Largest `k` given to the small-matrix kernel.
+public let smallGemmMaxK = 1152
+/// Largest `n` given to the small-matrix kernel.
+public let smallGemmMaxN = 128
