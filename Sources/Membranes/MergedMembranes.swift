@@ -27,19 +27,38 @@ public final class MergedMembranes: LayerAdapter, @unchecked Sendable {
         let known = merged[path]
         lock.unlock()
         if let known { return known }
-        let weight = withoutGradient { () -> Tensor in
-            var w = original
-            for (membrane, multiplier) in entries {
-                guard let l = membrane.layers[path], multiplier != 0 else { continue }
-                let up = l.up.reshaped([l.up.shape[0], l.rank])
-                let down = l.down.reshaped([l.rank, l.down.count / l.rank])
-                w = w + up.matmul(down).reshaped(original.shape) * (multiplier * membrane.scale)
-            }
-            return w
-        }
+        let weight = mergedWeight(original, path: path)
         lock.lock()
         merged[path] = weight
         lock.unlock()
         return weight
+    }
+
+    /// `original + sum(multiplier * scale * up down)` in one pass over the weight: for each
+    /// output row i, `w[i, :] += sum_r (up[i, r] * down[r, :]) * multiplier * scale` (a conv's
+    /// down is [r, in, k, k], so its rows are in * k * k long, as the weight's are).
+    func mergedWeight(_ original: Tensor, path: String) -> Tensor {
+        let terms = entries.compactMap { entry -> (layer: MembraneLayer, factor: Float)? in
+            guard let l = entry.membrane.layers[path], entry.multiplier != 0 else { return nil }
+            return (l, entry.multiplier * entry.membrane.scale)
+        }
+        if terms.isEmpty { return original }
+        let w = original.detached.copy()
+        let rows = original.shape[0], width = original.count / rows
+        let out = w.pointer
+        for (l, factor) in terms {
+            let rank = l.rank, up = l.up.detached, down = l.down.detached
+            precondition(up.count == rows * rank && down.count == rank * width, "membrane layer \(path) does not fit its weight")
+            let u = up.pointer, d = down.pointer
+            for i in 0..<rows {
+                let row = out + i * width
+                for r in 0..<rank {
+                    // (up * down) * factor, rounded as the product of the factors was before.
+                    let ur = u[i * rank + r], dr = d + r * width
+                    for j in 0..<width { row[j] += (ur * dr[j]) * factor }
+                }
+            }
+        }
+        return w
     }
 }

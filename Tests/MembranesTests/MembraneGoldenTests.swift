@@ -69,6 +69,44 @@ final class MembraneGoldenTests: XCTestCase {
         XCTAssertEqual(off.scalars, withoutGradient { Fixtures.model.unet(x, timesteps: t, context: ctx) }.scalars)
     }
 
+    func testMergedWeightsAddEveryMembraneAtItsMultiplier() throws {
+        // Two membranes of rank 2 with random weights, merged at 0.7 and -1.5: every adapted
+        // weight is W + sum(multiplier * scale * up down), computed here with tensor ops.
+        let sites = Fixtures.model.unet.adapterSites
+        var rng = RandomSource(seed: 11)
+        func random(_ seed: UInt64) -> Membrane {
+            let m = Membrane(sites: sites, targets: ["x"], rank: 2, seed: seed)
+            return m.replacingParameters(m.parameters.map { Tensor.randn($0.shape, using: &rng) * 0.1 })
+        }
+        let a = random(1), b = random(2)
+        let merged = MergedMembranes(membranes: [a, b], multiplier: 0.7)
+        let negative = MergedMembranes(membranes: [a], multiplier: -1.5)
+        var checked = 0
+        for site in sites.prefix(40) {
+            let shape: [Int]
+            switch site.layer {
+            case .linear(let nIn, let nOut): shape = [nOut, nIn]
+            case .conv(let nIn, let nOut, let k, _, _): shape = [nOut, nIn, k, k]
+            }
+            let original = Tensor.randn(shape, using: &rng)
+            func expected(_ ms: [(Membrane, Float)]) -> Tensor {
+                ms.reduce(original) { w, entry in
+                    let l = entry.0.layers[site.path]!
+                    let up = l.up.reshaped([l.up.shape[0], 2]), down = l.down.reshaped([2, l.down.count / 2])
+                    return w + up.matmul(down).reshaped(original.shape) * (entry.1 * entry.0.scale)
+                }
+            }
+            let got = try XCTUnwrap(merged.weight(path: site.path, original: original))
+            XCTAssertLessThan(relativeError(got, expected([(a, 0.7), (b, 0.7)])), 1e-6, site.path)
+            let neg = try XCTUnwrap(negative.weight(path: site.path, original: original))
+            XCTAssertLessThan(relativeError(neg, expected([(a, -1.5)])), 1e-6, site.path)
+            // The frozen weight itself is never written.
+            XCTAssertNotEqual(got.scalars, original.scalars)
+            checked += 1
+        }
+        XCTAssertEqual(checked, 40)
+    }
+
     func testRowsSplitOverCoresKeepTheirOwnMultipliers() throws {
         // Without gradient the UNet runs blocks of rows on their own threads; each block must get
         // its own rows' multipliers (row 0 at 0 = plain model, row 1 at 1 = golden membrane output).
