@@ -198,7 +198,7 @@ static inline void score_row(const float *q, const float *kt, long ldk, long spa
 __attribute__((target("avx2,fma")))
 void membrane_attention_rows_avx2(const float *q, long ldq, const float *kt, const float *vt, long ldk,
                                   long keys, long d, float scale, long first_query, long rows,
-                                  float *out, long ldo, float *row) {
+                                  float *out, long ldo, float *rows_e, long lde, float *inv_out) {
     const __m256i lanes = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
     const __m256 minus_inf = _mm256_set1_ps(-__builtin_inff());
     for (long r = 0; r < rows; r++) {
@@ -206,6 +206,7 @@ void membrane_attention_rows_avx2(const float *q, long ldq, const float *kt, con
         long valid = first_query < 0 ? keys : first_query + r + 1 < keys ? first_query + r + 1 : keys;
         long blocks = (valid + 7) / 8, span = blocks * 8;
         const float *qr = q + r * ldq;
+        float *row = rows_e + r * lde;
         score_row(qr, kt, ldk, span, d, scale, row);
         if (valid < span) {
             __m256i dead = _mm256_cmpgt_epi32(lanes, _mm256_set1_epi32((int)(valid - (span - 8)) - 1));
@@ -218,6 +219,7 @@ void membrane_attention_rows_avx2(const float *q, long ldq, const float *kt, con
         mh = _mm_max_ps(mh, _mm_movehl_ps(mh, mh));
         mh = _mm_max_ss(mh, _mm_shuffle_ps(mh, mh, 1));
         const float inv = 1.0f / softmax_exp_row(row, span, _mm_cvtss_f32(mh));
+        if (inv_out) inv_out[r] = inv;
         /* out[c] = inv * sum_j e[j] vt[c][j]: eight channels at a time, one accumulator each. */
         long c = 0;
         for (; c + 8 <= d; c += 8) {
@@ -257,9 +259,9 @@ void membrane_attention_scores_avx2(const float *q, long ldq, const float *kt, l
 
 void membrane_attention_rows_avx2(const float *q, long ldq, const float *kt, const float *vt, long ldk,
                                   long keys, long d, float scale, long first_query, long rows,
-                                  float *out, long ldo, float *row) {
+                                  float *out, long ldo, float *rows_e, long lde, float *inv_out) {
     (void)q; (void)ldq; (void)kt; (void)vt; (void)ldk; (void)keys; (void)d; (void)scale;
-    (void)first_query; (void)rows; (void)out; (void)ldo; (void)row;
+    (void)first_query; (void)rows; (void)out; (void)ldo; (void)rows_e; (void)lde; (void)inv_out;
     __builtin_trap();
 }
 

@@ -111,6 +111,33 @@ func attentionScores(_ s: AttentionProblem, q: UnsafePointer<Float>, k: UnsafePo
     }
 }
 
+/// Where an attention forward leaves its probabilities for the backward: for each (batch item,
+/// head, query) in that order, the row's unnormalized probabilities `e^(s - max)`
+/// (``AttentionProblem/probabilityRowStride`` floats apart) and `1 / rowsum` in `inv`.
+public struct AttentionProbabilities {
+    /// ``AttentionProblem/probabilityCount`` floats.
+    public var e: UnsafeMutablePointer<Float>
+    /// ``AttentionProblem/probabilityRows`` floats.
+    public var inv: UnsafeMutablePointer<Float>
+
+    public init(e: UnsafeMutablePointer<Float>, inv: UnsafeMutablePointer<Float>) {
+        self.e = e
+        self.inv = inv
+    }
+}
+
+extension AttentionProblem {
+    /// Whether the forward can keep its probabilities: small heads on AVX2 (the fused forward
+    /// computes them row by row anyway), without a causal mask.
+    public var keepsProbabilities: Bool { usesSmallHeadScores && !causal }
+    /// Floats between two kept probability rows: the keys rounded up to a multiple of 8.
+    public var probabilityRowStride: Int { (keys + 7) / 8 * 8 }
+    /// Kept probability rows: one per (batch item, head, query).
+    public var probabilityRows: Int { batch * heads * queries }
+    /// Floats of kept probabilities.
+    public var probabilityCount: Int { probabilityRows * probabilityRowStride }
+}
+
 /// Head widths up to which scores skip the GEMM (see ``attentionScores``).
 let smallHeadDim = 32
 
@@ -123,9 +150,15 @@ extension AttentionProblem {
 
 /// Attention forward: `out = softmax(scale * Q K^T [+ causal mask]) V` for every batch item and
 /// head. `q`, `out` are [B, Tq, H*D]; `k`, `v` are [B, Tk, H*D].
+///
+/// With `keep` (only where ``AttentionProblem/keepsProbabilities``), the probabilities are left
+/// there for ``attentionBackward(_:q:k:v:out:dOut:dq:dk:dv:kept:)``, which then need not
+/// recompute them.
 public func attentionForward(_ s: AttentionProblem, q: UnsafePointer<Float>, k: UnsafePointer<Float>,
-                             v: UnsafePointer<Float>, out: UnsafeMutablePointer<Float>) {
-    if s.usesSmallHeadScores { return fusedSmallHeadForward(s, q: q, k: k, v: v, out: out) }
+                             v: UnsafePointer<Float>, out: UnsafeMutablePointer<Float>,
+                             keep: AttentionProbabilities? = nil) {
+    precondition(keep == nil || s.keepsProbabilities, "attention: this problem cannot keep its probabilities")
+    if s.usesSmallHeadScores { return fusedSmallHeadForward(s, q: q, k: k, v: v, out: out, keep: keep) }
     let chunks = s.chunksPerHead, w = s.width, d = s.headDim, rows = s.chunkRows
     runAttentionItems(s.batch * s.heads * chunks, scratch: rows * s.keys + rows + s.transposedKeysScratch) { item, buffer in
         let c = item % chunks, h = (item / chunks) % s.heads, b = item / (chunks * s.heads)
@@ -147,8 +180,8 @@ public func attentionForward(_ s: AttentionProblem, q: UnsafePointer<Float>, k: 
 /// (`membrane_attention_rows_avx2`), with no score matrix and no GEMM packing. Each row's sums run
 /// in a fixed order, whatever the number of cores.
 func fusedSmallHeadForward(_ s: AttentionProblem, q: UnsafePointer<Float>, k: UnsafePointer<Float>,
-                           v: UnsafePointer<Float>, out: UnsafeMutablePointer<Float>) {
-    let chunks = s.chunksPerHead, w = s.width, d = s.headDim, ldk = (s.keys + 7) / 8 * 8
+                           v: UnsafePointer<Float>, out: UnsafeMutablePointer<Float>, keep: AttentionProbabilities?) {
+    let chunks = s.chunksPerHead, w = s.width, d = s.headDim, ldk = s.probabilityRowStride
     runAttentionItems(s.batch * s.heads * chunks, scratch: (2 * d + 1) * ldk) { item, buffer in
         let c = item % chunks, h = (item / chunks) % s.heads, b = item / (chunks * s.heads)
         let (q0, n, keyEnd) = s.chunkBounds(c)
@@ -156,8 +189,10 @@ func fusedSmallHeadForward(_ s: AttentionProblem, q: UnsafePointer<Float>, k: Un
         transposeHead(k + b * s.keys * w + h * d, rows: keyEnd, width: d, stride: w, into: kt, ld: ldk)
         transposeHead(v + b * s.keys * w + h * d, rows: keyEnd, width: d, stride: w, into: vt, ld: ldk)
         let offset = (b * s.queries + q0) * w + h * d
+        let firstRow = (b * s.heads + h) * s.queries + q0
         membrane_attention_rows_avx2(q + offset, w, kt, vt, ldk, keyEnd, d, s.scale, s.causal ? q0 : -1, n,
-                                     out + offset, w, row)
+                                     out + offset, w, keep.map { $0.e + firstRow * ldk } ?? row, keep == nil ? 0 : ldk,
+                                     keep.map { $0.inv + firstRow })
     }
 }
 
@@ -181,10 +216,12 @@ func transposeHead(_ src: UnsafePointer<Float>, rows: Int, width: Int, stride: I
 ///
 /// where `dS = P * (dOut V^T - rowsum(dOut * out))`. Any of `dq`, `dk`, `dv` may be `nil` to
 /// skip that gradient and the work only it needs (with only `dv`, no `dS` is formed).
+///
+/// With `kept` (filled by the forward), the probabilities are read from there instead.
 public func attentionBackward(_ s: AttentionProblem, q: UnsafePointer<Float>, k: UnsafePointer<Float>,
                               v: UnsafePointer<Float>, out: UnsafePointer<Float>, dOut: UnsafePointer<Float>,
                               dq: UnsafeMutablePointer<Float>?, dk: UnsafeMutablePointer<Float>?,
-                              dv: UnsafeMutablePointer<Float>?) {
+                              dv: UnsafeMutablePointer<Float>?, kept: AttentionProbabilities? = nil) {
     let needScores = dq != nil || dk != nil
     if !needScores && dv == nil { return }
     let chunks = s.chunksPerHead, w = s.width, d = s.headDim, rows = s.chunkRows
@@ -194,20 +231,28 @@ public func attentionBackward(_ s: AttentionProblem, q: UnsafePointer<Float>, k:
     // the chunks of a head run in order on one thread.
     runAttentionItems(s.batch * s.heads, scratch: scratch) { item, buffer in
         let h = item % s.heads, b = item / s.heads
-        let e = buffer, inv = buffer + block, scaledDOut = inv + rows, ds = scaledDOut + rows * d
+        let scaledDOut = buffer + block + rows, ds = scaledDOut + rows * d
         let kt = ds + (needScores ? block : 0)
         let kHead = k + b * s.keys * w + h * d, vHead = v + b * s.keys * w + h * d
         for c in 0..<chunks {
             let (q0, n, keyEnd) = s.chunkBounds(c)
             let rowOffset = (b * s.queries + q0) * w + h * d
-            attentionScores(s, q: q, k: k, batch: b, head: h, q0: q0, n: n, keyEnd: keyEnd, e: e, inv: inv, kt: kt)
+            // E and 1 / rowsum(E): kept by the forward (rows lde floats apart) or recomputed.
+            let e: UnsafeMutablePointer<Float>, inv: UnsafeMutablePointer<Float>, lde: Int
+            if let kept {
+                let firstRow = (b * s.heads + h) * s.queries + q0
+                (e, inv, lde) = (kept.e + firstRow * s.probabilityRowStride, kept.inv + firstRow, s.probabilityRowStride)
+            } else {
+                (e, inv, lde) = (buffer, buffer + block, keyEnd)
+                attentionScores(s, q: q, k: k, batch: b, head: h, q0: q0, n: n, keyEnd: keyEnd, e: e, inv: inv, kt: kt)
+            }
             if let dv {
                 // P^T dO = E^T (diag(inv) dO).
                 for r in 0..<n {
                     let src = dOut + rowOffset + r * w, dst = scaledDOut + r * d, f = inv[r]
                     for j in 0..<d { dst[j] = src[j] * f }
                 }
-                sgemm(transA: .transposed, m: keyEnd, n: d, k: n, a: e, lda: keyEnd,
+                sgemm(transA: .transposed, m: keyEnd, n: d, k: n, a: e, lda: lde,
                       b: scaledDOut, ldb: d, beta: 1, c: dv + b * s.keys * w + h * d, ldc: w)
             }
             guard needScores else { continue }
@@ -216,7 +261,7 @@ public func attentionBackward(_ s: AttentionProblem, q: UnsafePointer<Float>, k:
                   b: vHead, ldb: w, c: ds, ldc: keyEnd)
             for r in 0..<n {
                 let delta = rowDot(dOut + rowOffset + r * w, out + rowOffset + r * w, d)
-                let er = e + r * keyEnd, dr = ds + r * keyEnd, f = inv[r]
+                let er = e + r * lde, dr = ds + r * keyEnd, f = inv[r]
                 var j = 0
                 while j + 8 <= keyEnd { store8(load8(er + j) * f * (load8(dr + j) - delta), dr + j); j += 8 }
                 while j < keyEnd { dr[j] = er[j] * f * (dr[j] - delta); j += 1 }

@@ -14,8 +14,10 @@ extension Tensor {
     /// - Returns: [B, Tq, H*D].
     ///
     /// Queries are processed in chunks, so memory beyond the inputs and output is
-    /// O(chunk x Tk) per core, never Tq x Tk. The backward pass recomputes the probabilities
-    /// chunk by chunk and computes gradients only for the inputs that require them.
+    /// O(chunk x Tk) per core, never Tq x Tk, except that a forward whose result will be
+    /// differentiated keeps its probabilities for the backward when they fit
+    /// ``keptProbabilityLimit`` floats (small heads, no causal mask); otherwise the backward
+    /// recomputes them chunk by chunk. Gradients are computed only for inputs that require them.
     public static func attention(query: Tensor, key: Tensor, value: Tensor, heads: Int,
                                  causal: Bool = false, scale: Float? = nil) -> Tensor {
         attention(query: query, key: key, value: value, heads: heads, causal: causal, scale: scale, chunk: 256)
@@ -36,17 +38,30 @@ extension Tensor {
                                        heads: heads, headDim: headDim, causal: causal,
                                        scale: scale ?? 1 / Float(headDim).squareRoot(), chunk: chunk)
         let out = Tensor(uninitialized: query.shape)
-        attentionForward(problem, q: query.pointer, k: key.pointer, v: value.pointer, out: out.pointer)
+        let needQ = query.requiresGrad, needK = key.requiresGrad, needV = value.requiresGrad
+        // A forward that will be differentiated keeps its probabilities when they are small
+        // enough: the backward then reads them instead of recomputing scores and exponentials.
+        let keeping = GradientMode.isRecording && (needQ || needK || needV) && problem.keepsProbabilities
+            && problem.probabilityCount <= keptProbabilityLimit
+        let kept = keeping ? Tensor(uninitialized: [problem.probabilityCount + problem.probabilityRows]) : nil
+        let keep = kept.map { AttentionProbabilities(e: $0.pointer, inv: $0.pointer + problem.probabilityCount) }
+        attentionForward(problem, q: query.pointer, k: key.pointer, v: value.pointer, out: out.pointer, keep: keep)
 
         let q = query.detached, k = key.detached, v = value.detached, o = out.detached
-        let needQ = query.requiresGrad, needK = key.requiresGrad, needV = value.requiresGrad
         return Tensor.record(out, inputs: [query, key, value]) { g in
             let dq = needQ ? Tensor(uninitialized: q.shape) : nil
             let dk = needK ? Tensor.zeros(k.shape) : nil
             let dv = needV ? Tensor.zeros(v.shape) : nil
-            attentionBackward(problem, q: q.pointer, k: k.pointer, v: v.pointer, out: o.pointer,
-                              dOut: g.pointer, dq: dq?.pointer, dk: dk?.pointer, dv: dv?.pointer)
+            withExtendedLifetime(kept) {
+                attentionBackward(problem, q: q.pointer, k: k.pointer, v: v.pointer, out: o.pointer,
+                                  dOut: g.pointer, dq: dq?.pointer, dk: dk?.pointer, dv: dv?.pointer, kept: keep)
+            }
             return [dq, dk, dv]
         }
     }
 }
+
+/// Largest number of floats an attention forward keeps for its backward (16 MB; a ShapesWorld
+/// self-attention keeps 1 MB per batch row, an SD v1.5 one at 64x64 latents would need 512 MB
+/// and recomputes instead).
+public let keptProbabilityLimit = 1 << 22

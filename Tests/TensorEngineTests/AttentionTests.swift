@@ -1,5 +1,6 @@
 import XCTest
 import Foundation
+import Kernels
 @testable import TensorEngine
 
 /// Sizes of an attention test case; operands are [b, tq|tk, h * d] row-major.
@@ -200,6 +201,34 @@ final class AttentionTests: XCTestCase {
         // SD's head width 40 is past smallHeadDim: scores and products by GEMM, chunked.
         compareWithNaive(AttentionCase(b: 1, tq: 270, tk: 77, h: 2, d: 40), trainable: [0, 1, 2], seed: 24)
         compareWithNaive(AttentionCase(b: 1, tq: 40, tk: 40, h: 1, d: 40, causal: true), trainable: [0, 1, 2], seed: 25)
+    }
+
+    func testKeptProbabilitiesGiveTheRecomputedGradients() throws {
+        // The kernels directly: a backward reading the probabilities its forward kept against one
+        // recomputing them (the path of problems too large to keep), two query chunks, 77 keys
+        // (rows padded to 80 floats).
+        let p = AttentionProblem(batch: 2, queries: 300, keys: 77, heads: 2, headDim: 8, causal: false, scale: 0.35)
+        try XCTSkipUnless(p.keepsProbabilities, "needs AVX2 and FMA")
+        XCTAssertFalse(AttentionProblem(batch: 1, queries: 9, keys: 9, heads: 1, headDim: 8, causal: true, scale: 1).keepsProbabilities)
+        XCTAssertEqual(p.probabilityRowStride, 80)
+        var rng = RandomSource(seed: 31)
+        let q = Tensor.randn([2, 300, 16], using: &rng), k = Tensor.randn([2, 77, 16], using: &rng)
+        let v = Tensor.randn([2, 77, 16], using: &rng), g = Tensor.randn([2, 300, 16], using: &rng)
+        func run(keeping: Bool) -> [[Float]] {
+            let out = Tensor(uninitialized: q.shape), kept = Tensor(uninitialized: [p.probabilityCount + p.probabilityRows])
+            let keep = keeping ? AttentionProbabilities(e: kept.pointer, inv: kept.pointer + p.probabilityCount) : nil
+            attentionForward(p, q: q.pointer, k: k.pointer, v: v.pointer, out: out.pointer, keep: keep)
+            let dq = Tensor(uninitialized: q.shape), dk = Tensor.zeros(k.shape), dv = Tensor.zeros(v.shape)
+            attentionBackward(p, q: q.pointer, k: k.pointer, v: v.pointer, out: out.pointer, dOut: g.pointer,
+                              dq: dq.pointer, dk: dk.pointer, dv: dv.pointer, kept: keep)
+            return [out.scalars, dq.scalars, dk.scalars, dv.scalars]
+        }
+        let kept = run(keeping: true), recomputed = run(keeping: false)
+        XCTAssertEqual(kept[0], recomputed[0], "keeping changed the forward")
+        for i in 1..<4 {
+            let err = relativeError(kept[i].map(Double.init), recomputed[i].map(Double.init))
+            XCTAssertLessThan(err, 1e-5, "gradient \(i)")
+        }
     }
 
     func testDeterministicBitIdentical() {

@@ -22,11 +22,13 @@ void membrane_attention_scores_avx2(const float *q, long ldq, const float *kt, l
    out[r * ldo + c] = sum_j p[r][j] vt[c * ldk + j] with p[r] = softmax_j(scale * q_r . k_j) over
    the keys query r sees: all `keys`, or, when first_query >= 0 (causal), the first
    min(keys, first_query + r + 1). `kt` and `vt` are the head's keys and values transposed (d rows
-   of ldk floats, ldk a multiple of 8 >= keys, finite up to ldk); `row` is ldk floats of scratch.
-   One row's scores stay in the L1 cache from the dot products to the weighted sum of values. */
+   of ldk floats, ldk a multiple of 8 >= keys, finite up to ldk). Row r's unnormalized
+   probabilities e^(s - max) are left in rows_e + r * lde (ldk floats each; lde 0: one scratch row
+   for all) and, when inv_out is not NULL, 1 / sum of them in inv_out[r]. One row's scores stay
+   in the L1 cache from the dot products to the weighted sum of values. */
 void membrane_attention_rows_avx2(const float *q, long ldq, const float *kt, const float *vt, long ldk,
                                   long keys, long d, float scale, long first_query, long rows,
-                                  float *out, long ldo, float *row);
+                                  float *out, long ldo, float *rows_e, long lde, float *inv_out);
 
 /* Row-major C = alpha * A B + beta * C (C is not read when beta is 0) for small matrices, with
    no packing of A: A's element (i, p) is a[i * ars + p * acs], B's element (p, j) is
