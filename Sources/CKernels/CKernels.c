@@ -195,50 +195,144 @@ static inline void score_row(const float *q, const float *kt, long ldk, long spa
     }
 }
 
+/* Scores of two query rows over the same keys: each block of keys is loaded once for both
+   (the same FMA chains per row as score_row, so the same values). */
+__attribute__((target("avx2,fma")))
+static inline void score_rows2(const float *q0, const float *q1, const float *kt, long ldk, long span, long d,
+                               float scale, float *row0, float *row1) {
+    const __m256 sc = _mm256_set1_ps(scale);
+    long j = 0;
+    for (; j + 32 <= span; j += 32) {
+        __m256 a[4], b[4];
+        for (int i = 0; i < 4; i++) { a[i] = _mm256_setzero_ps(); b[i] = _mm256_setzero_ps(); }
+        for (long c = 0; c < d; c++) {
+            const __m256 x0 = _mm256_broadcast_ss(q0 + c), x1 = _mm256_broadcast_ss(q1 + c);
+            const float *k = kt + c * ldk + j;
+            for (int i = 0; i < 4; i++) {
+                const __m256 kv = _mm256_loadu_ps(k + 8 * i);
+                a[i] = _mm256_fmadd_ps(x0, kv, a[i]);
+                b[i] = _mm256_fmadd_ps(x1, kv, b[i]);
+            }
+        }
+        for (int i = 0; i < 4; i++) {
+            _mm256_storeu_ps(row0 + j + 8 * i, _mm256_mul_ps(a[i], sc));
+            _mm256_storeu_ps(row1 + j + 8 * i, _mm256_mul_ps(b[i], sc));
+        }
+    }
+    for (; j < span; j += 8) {
+        __m256 a = _mm256_setzero_ps(), b = _mm256_setzero_ps();
+        for (long c = 0; c < d; c++) {
+            const __m256 kv = _mm256_loadu_ps(kt + c * ldk + j);
+            a = _mm256_fmadd_ps(_mm256_broadcast_ss(q0 + c), kv, a);
+            b = _mm256_fmadd_ps(_mm256_broadcast_ss(q1 + c), kv, b);
+        }
+        _mm256_storeu_ps(row0 + j, _mm256_mul_ps(a, sc));
+        _mm256_storeu_ps(row1 + j, _mm256_mul_ps(b, sc));
+    }
+}
+
+/* A row of `span` scores (a multiple of 8) turned into e^(s - max) in place, lanes at and past
+   `valid` weighing (next to) nothing; returns 1 / their sum. */
+__attribute__((target("avx2,fma")))
+static inline float softmax_row(float *row, long valid, long span) {
+    if (valid < span) {
+        const __m256i lanes = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+        __m256i dead = _mm256_cmpgt_epi32(lanes, _mm256_set1_epi32((int)(valid - (span - 8)) - 1));
+        __m256 last = _mm256_loadu_ps(row + span - 8);
+        _mm256_storeu_ps(row + span - 8, _mm256_blendv_ps(last, _mm256_set1_ps(-__builtin_inff()), _mm256_castsi256_ps(dead)));
+    }
+    __m256 m = _mm256_loadu_ps(row);
+    for (long j = 8; j < span; j += 8) m = _mm256_max_ps(m, _mm256_loadu_ps(row + j));
+    __m128 mh = _mm_max_ps(_mm256_castps256_ps128(m), _mm256_extractf128_ps(m, 1));
+    mh = _mm_max_ps(mh, _mm_movehl_ps(mh, mh));
+    mh = _mm_max_ss(mh, _mm_shuffle_ps(mh, mh, 1));
+    return 1.0f / softmax_exp_row(row, span, _mm_cvtss_f32(mh));
+}
+
+/* out[c] = inv * sum_j e[j] vt[c][j] for one row: eight channels at a time, one chain each. */
+__attribute__((target("avx2,fma")))
+static inline void weigh_values(const float *e, const float *vt, long ldk, long span, long d, float inv, float *out) {
+    long c = 0;
+    for (; c + 8 <= d; c += 8) {
+        __m256 acc[8];
+        for (int i = 0; i < 8; i++) acc[i] = _mm256_setzero_ps();
+        for (long j = 0; j < span; j += 8) {
+            const __m256 ej = _mm256_loadu_ps(e + j);
+            for (int i = 0; i < 8; i++) acc[i] = _mm256_fmadd_ps(ej, _mm256_loadu_ps(vt + (c + i) * ldk + j), acc[i]);
+        }
+        _mm256_storeu_ps(out + c, _mm256_mul_ps(lane_sums8(acc), _mm256_set1_ps(inv)));
+    }
+    for (; c < d; c++) {
+        __m256 acc = _mm256_setzero_ps();
+        for (long j = 0; j < span; j += 8)
+            acc = _mm256_fmadd_ps(_mm256_loadu_ps(e + j), _mm256_loadu_ps(vt + c * ldk + j), acc);
+        out[c] = lane_sum(acc) * inv;
+    }
+}
+
+/* weigh_values for two rows: four channels at a time for both, each block of values loaded
+   once. The four sums of a block are reduced in lane_sums8's order, so a head width that is a
+   multiple of 8 gives weigh_values's results exactly. */
+__attribute__((target("avx2,fma")))
+static inline void weigh_values2(const float *e0, const float *e1, const float *vt, long ldk, long span, long d,
+                                 float inv0, float inv1, float *out0, float *out1) {
+    long c = 0;
+    for (; c + 4 <= d; c += 4) {
+        __m256 a[4], b[4];
+        for (int i = 0; i < 4; i++) { a[i] = _mm256_setzero_ps(); b[i] = _mm256_setzero_ps(); }
+        for (long j = 0; j < span; j += 8) {
+            const __m256 x0 = _mm256_loadu_ps(e0 + j), x1 = _mm256_loadu_ps(e1 + j);
+            for (int i = 0; i < 4; i++) {
+                const __m256 v = _mm256_loadu_ps(vt + (c + i) * ldk + j);
+                a[i] = _mm256_fmadd_ps(x0, v, a[i]);
+                b[i] = _mm256_fmadd_ps(x1, v, b[i]);
+            }
+        }
+        __m256 ua = _mm256_hadd_ps(_mm256_hadd_ps(a[0], a[1]), _mm256_hadd_ps(a[2], a[3]));
+        __m256 ub = _mm256_hadd_ps(_mm256_hadd_ps(b[0], b[1]), _mm256_hadd_ps(b[2], b[3]));
+        __m128 sa = _mm_add_ps(_mm256_castps256_ps128(ua), _mm256_extractf128_ps(ua, 1));
+        __m128 sb = _mm_add_ps(_mm256_castps256_ps128(ub), _mm256_extractf128_ps(ub, 1));
+        _mm_storeu_ps(out0 + c, _mm_mul_ps(sa, _mm_set1_ps(inv0)));
+        _mm_storeu_ps(out1 + c, _mm_mul_ps(sb, _mm_set1_ps(inv1)));
+    }
+    for (; c < d; c++) {
+        __m256 a = _mm256_setzero_ps(), b = _mm256_setzero_ps();
+        for (long j = 0; j < span; j += 8) {
+            const __m256 v = _mm256_loadu_ps(vt + c * ldk + j);
+            a = _mm256_fmadd_ps(_mm256_loadu_ps(e0 + j), v, a);
+            b = _mm256_fmadd_ps(_mm256_loadu_ps(e1 + j), v, b);
+        }
+        out0[c] = lane_sum(a) * inv0;
+        out1[c] = lane_sum(b) * inv1;
+    }
+}
+
 __attribute__((target("avx2,fma")))
 void membrane_attention_rows_avx2(const float *q, long ldq, const float *kt, const float *vt, long ldk,
                                   long keys, long d, float scale, long first_query, long rows,
                                   float *out, long ldo, float *rows_e, long lde, float *inv_out) {
-    const __m256i lanes = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
-    const __m256 minus_inf = _mm256_set1_ps(-__builtin_inff());
-    for (long r = 0; r < rows; r++) {
+    long r = 0;
+    /* Without a causal mask every row sees the same keys: rows go in pairs (with lde 0 the
+       pair's second row uses the scratch's second half, rows_e holding 2 * ldk floats). */
+    if (first_query < 0) {
+        const long span = (keys + 7) / 8 * 8, second = lde ? lde : ldk;
+        for (; r + 2 <= rows; r += 2) {
+            float *row0 = rows_e + r * lde, *row1 = row0 + second;
+            score_rows2(q + r * ldq, q + (r + 1) * ldq, kt, ldk, span, d, scale, row0, row1);
+            const float inv0 = softmax_row(row0, keys, span), inv1 = softmax_row(row1, keys, span);
+            if (inv_out) { inv_out[r] = inv0; inv_out[r + 1] = inv1; }
+            weigh_values2(row0, row1, vt, ldk, span, d, inv0, inv1, out + r * ldo, out + (r + 1) * ldo);
+        }
+    }
+    for (; r < rows; r++) {
         /* Keys this query sees, and the 8-float blocks that cover them. */
-        long valid = first_query < 0 ? keys : first_query + r + 1 < keys ? first_query + r + 1 : keys;
-        long blocks = (valid + 7) / 8, span = blocks * 8;
-        const float *qr = q + r * ldq;
+        const long valid = first_query < 0 ? keys : first_query + r + 1 < keys ? first_query + r + 1 : keys;
+        const long span = (valid + 7) / 8 * 8;
         float *row = rows_e + r * lde;
-        score_row(qr, kt, ldk, span, d, scale, row);
-        if (valid < span) {
-            __m256i dead = _mm256_cmpgt_epi32(lanes, _mm256_set1_epi32((int)(valid - (span - 8)) - 1));
-            __m256 last = _mm256_loadu_ps(row + span - 8);
-            _mm256_storeu_ps(row + span - 8, _mm256_blendv_ps(last, minus_inf, _mm256_castsi256_ps(dead)));
-        }
-        __m256 m = _mm256_loadu_ps(row);
-        for (long j = 8; j < span; j += 8) m = _mm256_max_ps(m, _mm256_loadu_ps(row + j));
-        __m128 mh = _mm_max_ps(_mm256_castps256_ps128(m), _mm256_extractf128_ps(m, 1));
-        mh = _mm_max_ps(mh, _mm_movehl_ps(mh, mh));
-        mh = _mm_max_ss(mh, _mm_shuffle_ps(mh, mh, 1));
-        const float inv = 1.0f / softmax_exp_row(row, span, _mm_cvtss_f32(mh));
+        score_row(q + r * ldq, kt, ldk, span, d, scale, row);
+        const float inv = softmax_row(row, valid, span);
         if (inv_out) inv_out[r] = inv;
-        /* out[c] = inv * sum_j e[j] vt[c][j]: eight channels at a time, one accumulator each. */
-        long c = 0;
-        for (; c + 8 <= d; c += 8) {
-            __m256 acc[8];
-            for (int i = 0; i < 8; i++) acc[i] = _mm256_setzero_ps();
-            const float *v[8];
-            for (int i = 0; i < 8; i++) v[i] = vt + (c + i) * ldk;
-            for (long j = 0; j < span; j += 8) {
-                const __m256 e = _mm256_loadu_ps(row + j);
-                for (int i = 0; i < 8; i++) acc[i] = _mm256_fmadd_ps(e, _mm256_loadu_ps(v[i] + j), acc[i]);
-            }
-            _mm256_storeu_ps(out + r * ldo + c, _mm256_mul_ps(lane_sums8(acc), _mm256_set1_ps(inv)));
-        }
-        for (; c < d; c++) {
-            __m256 acc = _mm256_setzero_ps();
-            for (long j = 0; j < span; j += 8)
-                acc = _mm256_fmadd_ps(_mm256_loadu_ps(row + j), _mm256_loadu_ps(vt + c * ldk + j), acc);
-            out[r * ldo + c] = lane_sum(acc) * inv;
-        }
+        weigh_values(row, vt, ldk, span, d, inv, out + r * ldo);
     }
 }
 

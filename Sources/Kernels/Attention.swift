@@ -182,7 +182,7 @@ public func attentionForward(_ s: AttentionProblem, q: UnsafePointer<Float>, k: 
 func fusedSmallHeadForward(_ s: AttentionProblem, q: UnsafePointer<Float>, k: UnsafePointer<Float>,
                            v: UnsafePointer<Float>, out: UnsafeMutablePointer<Float>, keep: AttentionProbabilities?) {
     let chunks = s.chunksPerHead, w = s.width, d = s.headDim, ldk = s.probabilityRowStride
-    runAttentionItems(s.batch * s.heads * chunks, scratch: (2 * d + 1) * ldk) { item, buffer in
+    runAttentionItems(s.batch * s.heads * chunks, scratch: (2 * d + 2) * ldk) { item, buffer in
         let c = item % chunks, h = (item / chunks) % s.heads, b = item / (chunks * s.heads)
         let (q0, n, keyEnd) = s.chunkBounds(c)
         let kt = buffer, vt = buffer + d * ldk, row = vt + d * ldk

@@ -23,9 +23,10 @@ void membrane_attention_scores_avx2(const float *q, long ldq, const float *kt, l
    the keys query r sees: all `keys`, or, when first_query >= 0 (causal), the first
    min(keys, first_query + r + 1). `kt` and `vt` are the head's keys and values transposed (d rows
    of ldk floats, ldk a multiple of 8 >= keys, finite up to ldk). Row r's unnormalized
-   probabilities e^(s - max) are left in rows_e + r * lde (ldk floats each; lde 0: one scratch row
-   for all) and, when inv_out is not NULL, 1 / sum of them in inv_out[r]. One row's scores stay
-   in the L1 cache from the dot products to the weighted sum of values. */
+   probabilities e^(s - max) are left in rows_e + r * lde (ldk floats each; lde 0: a scratch of
+   2 * ldk floats reused by all rows) and, when inv_out is not NULL, 1 / sum of them in inv_out[r]. One row's scores stay
+   in the L1 cache from the dot products to the weighted sum of values; without a causal mask,
+   rows go in pairs that share every load of keys and values. */
 void membrane_attention_rows_avx2(const float *q, long ldq, const float *kt, const float *vt, long ldk,
                                   long keys, long d, float scale, long first_query, long rows,
                                   float *out, long ldo, float *rows_e, long lde, float *inv_out);
