@@ -91,21 +91,43 @@ public struct MembraneTrainer {
     }
 
     private func runUnit(_ unit: Int, into gradient: inout [Float]) -> LossParts {
-        let draw = prepare(iteration: iteration, unit: unit)
+        let draw = trajectoryDraw(iteration: iteration, unit: unit)
         // The membrane pass's rows (target + anchors) in two blocks, each with its own copy of
         // the membrane's parameters, graph and backward pass on its own core; the copies'
         // gradients are then added in block order. The split is fixed at two blocks whatever the
-        // core count (on one core they run one after the other).
+        // core count (on one core they run one after the other, block 0 first).
+        //
+        // Each block also runs the original model on the rows its loss needs (block 0: positive,
+        // neutral and its anchors; block 1: its anchors). When block 1 has more membrane rows, block
+        // 0 runs the original model on that many of block 1's anchors too, first, and hands them
+        // over: a membrane row costs about three original rows, so the cores then finish together.
         let rows = draw.rows
         let blocks = min(rows, 2)
+        let bounds = (0..<blocks).map { rows * $0 / blocks ..< rows * ($0 + 1) / blocks }
+        // Original rows (0 positive, 1 neutral, 2 + i anchor i) each block needs, and those block 0
+        // computes for block 1.
+        let needs = bounds.map { r in (r.contains(0) ? [0, 1] : []) + r.filter { $0 > 0 }.map { $0 + 1 } }
+        let lent = blocks == 2 ? Array(needs[1].prefix(max(0, bounds[1].count - bounds[0].count))) : []
+        let handedOver = DispatchSemaphore(value: 0)
+        var originals = [Tensor?](repeating: nil, count: 2 + draw.anchors.count)
         var results = [(parts: LossParts, gradients: [Tensor?])](repeating: (LossParts(), []), count: blocks)
         let values = membrane.parameters
-        results.withUnsafeMutableBufferPointer { out in
-            onCores(blocks) { b in
-                let copy = membrane.replacingParameters(values).trainable()
-                let (loss, parts) = membranePass(draw, rows: rows * b / blocks ..< rows * (b + 1) / blocks, membrane: copy)
-                loss.backward()
-                out[b] = (parts, copy.parameters.map(\.grad))
+        originals.withUnsafeMutableBufferPointer { original in
+            results.withUnsafeMutableBufferPointer { out in
+                onCores(blocks) { b in
+                    if b == 0 && !lent.isEmpty {
+                        for (row, t) in zip(lent, originalPredictions(draw, rows: lent)) { original[row] = t }
+                        handedOver.signal()
+                    }
+                    let own = needs[b].filter { !(b == 1 && lent.contains($0)) }
+                    for (row, t) in zip(own, originalPredictions(draw, rows: own)) { original[row] = t }
+                    if b == 1 && !lent.isEmpty { handedOver.wait() }
+                    let complete = draw.with(originals: needs[b].map { ($0, original[$0]!) }, guidanceScale: config.guidanceScale)
+                    let copy = membrane.replacingParameters(values).trainable()
+                    let (loss, parts) = membranePass(complete, rows: bounds[b], membrane: copy)
+                    loss.backward()
+                    out[b] = (parts, copy.parameters.map(\.grad))
+                }
             }
         }
         // The unit's gradient is summed on its own first, then added once: a buffer holding units
@@ -149,15 +171,28 @@ public struct MembraneTrainer {
     }
 
     /// What a unit draws and computes without gradient: the trajectory's latent, its timestep,
-    /// the anchors, the erase target and the original model's anchor predictions.
+    /// the anchors and, once the original model has run on them, the erase target and the
+    /// original model's anchor predictions.
     struct UnitDraw {
         var z: Tensor
         var t: Float
         var anchors: [Tensor]
-        var target: Tensor
-        var originalAnchors: Tensor?
+        var target: Tensor?
+        /// The original model's prediction for each anchor that has one (by anchor index).
+        var originalAnchors: [Int: Tensor] = [:]
         /// Rows of the membrane pass: the target prompt, then the anchors.
         var rows: Int { 1 + anchors.count }
+
+        /// This draw with the original model's predictions `originals` (row 0 positive, 1
+        /// neutral, 2 + i anchor i): the erase target `e_n - g (e_p - e_n)` when both prompts are
+        /// there, and the anchors' predictions.
+        func with(originals: [(row: Int, prediction: Tensor)], guidanceScale: Float) -> UnitDraw {
+            var d = self
+            let byRow = Dictionary(uniqueKeysWithValues: originals.map { ($0.row, $0.prediction) })
+            if let ep = byRow[0], let en = byRow[1] { d.target = en - (ep - en) * guidanceScale }
+            for (row, prediction) in byRow where row >= 2 { d.originalAnchors[row - 2] = prediction }
+            return d
+        }
     }
 
     /// The trajectory length `t_to` that unit `unit` of iteration `iteration` draws (its stream's
@@ -167,7 +202,8 @@ public struct MembraneTrainer {
         return rng.int(in: 1..<config.maxDenoisingSteps)
     }
 
-    func prepare(iteration: Int, unit: Int) -> UnitDraw {
+    /// Steps 1 and 4 of a unit: its trajectory's latent and timestep, and its anchors.
+    func trajectoryDraw(iteration: Int, unit: Int) -> UnitDraw {
         var rng = stream(iteration: iteration, unit: unit)
         let c = config, unet = model.unet
         let tTo = rng.int(in: 1..<c.maxDenoisingSteps)
@@ -192,16 +228,26 @@ public struct MembraneTrainer {
         var full = DDIMScheduler(config: model.scheduler)
         full.setTimesteps(model.scheduler.numTrainTimesteps)
         let t = Float(full.timesteps[min(full.timesteps.count - 1, tTo * model.scheduler.numTrainTimesteps / c.maxDenoisingSteps)])
+        return UnitDraw(z: z, t: t, anchors: anchors)
+    }
 
-        // 2. The original model on positive, neutral and anchors (no gradient).
-        let a = anchors.count
-        let originalContext = Tensor.concat([contexts.positive, contexts.neutral] + anchors, axis: 0)
-        let original = withoutGradient {
-            unet(Tensor.concat(Array(repeating: z, count: 2 + a), axis: 0), timesteps: Array(repeating: t, count: 2 + a), context: originalContext)
+    /// 2. The original model (no gradient) on rows `rows` of (positive, neutral, anchors...),
+    /// one prediction per row.
+    func originalPredictions(_ draw: UnitDraw, rows: [Int]) -> [Tensor] {
+        if rows.isEmpty { return [] }
+        let contextRows = rows.map { $0 == 0 ? contexts.positive : $0 == 1 ? contexts.neutral : draw.anchors[$0 - 2] }
+        let out = withoutGradient {
+            model.unet(Tensor.concat(Array(repeating: draw.z, count: rows.count), axis: 0), timesteps: Array(repeating: draw.t, count: rows.count),
+                       context: Tensor.concat(contextRows, axis: 0))
         }
-        let ep = original.slice(axis: 0, range: 0..<1), en = original.slice(axis: 0, range: 1..<2)
-        return UnitDraw(z: z, t: t, anchors: anchors, target: en - (ep - en) * c.guidanceScale,
-                        originalAnchors: a > 0 ? original.slice(axis: 0, range: 2..<(2 + a)) : nil)
+        return (0..<rows.count).map { out.slice(axis: 0, range: $0..<($0 + 1)) }
+    }
+
+    /// A whole unit's draw with every original prediction (in one batch).
+    func prepare(iteration: Int, unit: Int) -> UnitDraw {
+        let draw = trajectoryDraw(iteration: iteration, unit: unit)
+        let rows = Array(0..<(2 + draw.anchors.count))
+        return draw.with(originals: Array(zip(rows, originalPredictions(draw, rows: rows))), guidanceScale: config.guidanceScale)
     }
 
     /// 3. The membrane model on rows `rows` of (target, anchors...), with gradient: this block's
@@ -217,16 +263,16 @@ public struct MembraneTrainer {
         var parts = LossParts()
         let scale = 1 / Float(c.batchSize)
         if rows.contains(0) {
-            let erase = out.slice(axis: 0, range: 0..<1).mse(draw.target)
+            let erase = out.slice(axis: 0, range: 0..<1).mse(draw.target!)
             parts.erase = erase.item * scale
             loss = erase
         }
         let anchorRows = max(rows.lowerBound, 1)..<rows.upperBound
-        if let originalAnchors = draw.originalAnchors, !anchorRows.isEmpty {
+        if a > 0, !anchorRows.isEmpty {
             let share = Float(anchorRows.count) / Float(a)
             let local = (anchorRows.lowerBound - rows.lowerBound)..<(anchorRows.upperBound - rows.lowerBound)
-            let anchoring = out.slice(axis: 0, range: local)
-                .mse(originalAnchors.slice(axis: 0, range: (anchorRows.lowerBound - 1)..<(anchorRows.upperBound - 1))) * share
+            let originals = Tensor.concat(anchorRows.map { draw.originalAnchors[$0 - 1]! }, axis: 0)
+            let anchoring = out.slice(axis: 0, range: local).mse(originals) * share
             parts.anchoring = anchoring.item * scale
             loss = loss.map { $0 + anchoring * c.laStrength } ?? anchoring * c.laStrength
         }

@@ -9,8 +9,14 @@ import XCTest
 /// and backward passes; the summed gradient must be the gradient of the whole unit's loss.
 final class TrainerBlockTests: XCTestCase {
     func testBlockGradientsAddUpToTheWholeUnitGradient() throws {
+        // 3 anchors: blocks of 2 and 2 rows. 4 anchors (red.yaml's): blocks of 2 and 3 rows, and
+        // block 0 runs the original model on one of block 1's anchors and hands it over.
+        for anchors in [3, 4] { try checkBlocksAddUp(anchors: anchors) }
+    }
+
+    func checkBlocksAddUp(anchors: Int) throws {
         let config = try TrainingConfig(values: [
-            "target": "red", "iterations": 4, "max_denoising_steps": 3, "sampling_batch_size": 3, "la_strength": 50, "seed": 11,
+            "target": "red", "iterations": 4, "max_denoising_steps": 3, "sampling_batch_size": anchors, "la_strength": 50, "seed": 11,
         ], source: "test")
         var trainer = try MembraneTrainer(model: Fixtures.model, config: config)
         trainer.trainIteration() // up != 0 afterwards, so every parameter has a gradient
