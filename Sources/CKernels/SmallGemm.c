@@ -18,40 +18,33 @@ static inline void panel_masks(long cols, __m256i *lo, __m256i *hi) {
     *hi = _mm256_cmpgt_epi32(_mm256_set1_epi32((int)(cols > 16 ? 16 : cols) - 8), lanes);
 }
 
+/* Eight floats at p: all of them when `full`, else the lanes of `mask` (the rest read as 0). */
+__attribute__((target("avx2,fma")))
+static inline __m256 load_half(const float *p, int full, __m256i mask) {
+    return full ? _mm256_loadu_ps(p) : _mm256_maskload_ps(p, mask);
+}
+
+/* Stores v at p: all eight lanes when `full`, else the lanes of `mask`. */
+__attribute__((target("avx2,fma")))
+static inline void store_half(float *p, __m256 v, int full, __m256i mask) {
+    if (full) _mm256_storeu_ps(p, v); else _mm256_maskstore_ps(p, mask, v);
+}
+
 /* Rows [0, R) x columns [0, 16) (masked to `cols` when cols < 16) of C, from A's element (i, p)
-   at a[i * ars + p * acs] and B's row p at b + p * ldb. `wide`: the panel needs both halves. */
+   at a[i * ars + p * acs] and B's row p at b + p * ldb. */
 #define SMALL_GEMM_BLOCK(R)                                                                                 \
 __attribute__((target("avx2,fma")))                                                                        \
 static void block_##R(long k, float alpha, const float *a, long ars, long acs, const float *b, long ldb,   \
                       float beta, float *c, long ldc, long cols) {                                          \
     __m256 lo[R], hi[R];                                                                                    \
     for (int r = 0; r < R; r++) { lo[r] = _mm256_setzero_ps(); hi[r] = _mm256_setzero_ps(); }            \
-    if (cols >= 16) {                                                                                       \
-        for (long p = 0; p < k; p++) {                                                                      \
-            const __m256 b0 = _mm256_loadu_ps(b + p * ldb), b1 = _mm256_loadu_ps(b + p * ldb + 8);          \
-            const float *ap = a + p * acs;                                                                  \
-            for (int r = 0; r < R; r++) {                                                                   \
-                const __m256 x = _mm256_broadcast_ss(ap + r * ars);                                         \
-                lo[r] = _mm256_fmadd_ps(x, b0, lo[r]);                                                      \
-                hi[r] = _mm256_fmadd_ps(x, b1, hi[r]);                                                      \
-            }                                                                                               \
-        }                                                                                                   \
-        const __m256 al = _mm256_set1_ps(alpha), be = _mm256_set1_ps(beta);                                 \
-        for (int r = 0; r < R; r++) {                                                                       \
-            float *cr = c + r * ldc;                                                                        \
-            __m256 v0 = _mm256_mul_ps(lo[r], al), v1 = _mm256_mul_ps(hi[r], al);                            \
-            if (beta != 0) {                                                                                \
-                v0 = _mm256_fmadd_ps(_mm256_loadu_ps(cr), be, v0);                                          \
-                v1 = _mm256_fmadd_ps(_mm256_loadu_ps(cr + 8), be, v1);                                      \
-            }                                                                                               \
-            _mm256_storeu_ps(cr, v0);                                                                       \
-            _mm256_storeu_ps(cr + 8, v1);                                                                   \
-        }                                                                                                   \
-    } else if (cols > 8) {                                                                                  \
+    if (cols > 8) {                                                                                         \
+        /* Both halves; the second masked when the panel is cut (loop-invariant: unswitched). */            \
+        const int full = cols >= 16;                                                                        \
         __m256i mlo, mhi;                                                                                   \
         panel_masks(cols, &mlo, &mhi);                                                                      \
         for (long p = 0; p < k; p++) {                                                                      \
-            const __m256 b0 = _mm256_loadu_ps(b + p * ldb), b1 = _mm256_maskload_ps(b + p * ldb + 8, mhi);  \
+            const __m256 b0 = _mm256_loadu_ps(b + p * ldb), b1 = load_half(b + p * ldb + 8, full, mhi);     \
             const float *ap = a + p * acs;                                                                  \
             for (int r = 0; r < R; r++) {                                                                   \
                 const __m256 x = _mm256_broadcast_ss(ap + r * ars);                                         \
@@ -65,10 +58,10 @@ static void block_##R(long k, float alpha, const float *a, long ars, long acs, c
             __m256 v0 = _mm256_mul_ps(lo[r], al), v1 = _mm256_mul_ps(hi[r], al);                            \
             if (beta != 0) {                                                                                \
                 v0 = _mm256_fmadd_ps(_mm256_loadu_ps(cr), be, v0);                                          \
-                v1 = _mm256_fmadd_ps(_mm256_maskload_ps(cr + 8, mhi), be, v1);                              \
+                v1 = _mm256_fmadd_ps(load_half(cr + 8, full, mhi), be, v1);                                 \
             }                                                                                               \
             _mm256_storeu_ps(cr, v0);                                                                       \
-            _mm256_maskstore_ps(cr + 8, mhi, v1);                                                           \
+            store_half(cr + 8, v1, full, mhi);                                                              \
         }                                                                                                   \
     } else {                                                                                                \
         __m256i mlo, mhi;                                                                                   \

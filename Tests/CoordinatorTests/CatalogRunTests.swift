@@ -64,7 +64,17 @@ final class CatalogRunTests: XCTestCase {
     func testKilledWorkerResumesBitIdentical() throws {
         let folder = try Runs.folder()
         defer { try? FileManager.default.removeItem(at: folder) }
-        let catalogURL = try Runs.writeCatalog(in: folder, concepts: Self.three)
+        // red and triangle run long enough that blue is still pending when it is cancelled (at 4
+        // iterations a fast build finished them, and blue had started, before the cancel came).
+        let concepts = """
+          - name: red
+            iterations: 16
+          - name: triangle
+            la_strength: 500
+            iterations: 16
+          - name: blue
+        """
+        let catalogURL = try Runs.writeCatalog(in: folder, concepts: concepts)
         let library = Library(directory: folder.appendingPathComponent("lib"))
         let run = try Runs.start(np: 3, catalog: catalogURL, library: library.directory)
         let target = Int.random(in: 1...2)
@@ -73,19 +83,21 @@ final class CatalogRunTests: XCTestCase {
         }
         XCTAssertTrue(reached, "red never reached iteration \(target)")
 
+        // Cancel of the pending job over the control socket.
+        let cancel = try Runs.Child(try Runs.membrane(), ["cancel", "--library", library.directory.path, "blue"], folder: folder).wait(timeout: 30)
+        XCTAssertEqual(cancel.status, 0, cancel.err)
+        XCTAssertTrue(cancel.out.contains("blue cancelled"), cancel.out)
+
         // Second run on the same library: refused at once, nothing changed.
         let busy = try Runs.run(np: 2, catalog: catalogURL, library: library.directory)
         XCTAssertEqual(busy.status, CatalogRun.ExitCode.busy, busy.err)
         XCTAssertTrue(busy.err.contains("in use by another catalog run"), busy.err)
 
-        // Live status and cancel over the control socket.
+        // Live status over the control socket.
         let status = try Runs.Child(try Runs.membrane(), ["status", "--library", library.directory.path], folder: folder).wait(timeout: 30)
         XCTAssertEqual(status.status, 0, status.err)
         XCTAssertTrue(status.out.contains("catalog run running"), status.out)
         XCTAssertTrue(status.out.contains("red"), status.out)
-        let cancel = try Runs.Child(try Runs.membrane(), ["cancel", "--library", library.directory.path, "blue"], folder: folder).wait(timeout: 30)
-        XCTAssertEqual(cancel.status, 0, cancel.err)
-        XCTAssertTrue(cancel.out.contains("blue cancelled"), cancel.out)
 
         let ranks = Runs.children(of: run.process.processIdentifier)
         let coordinatorPid = RunStatus.read(library: library)?.pid
