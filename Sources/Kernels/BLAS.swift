@@ -1,13 +1,14 @@
 import CBLAS
 import CKernels
 
-/// Matrix layout flag for ``sgemm(transA:transB:m:n:k:alpha:a:lda:b:ldb:beta:c:ldc:)``.
+/// Matrix layout flag for ``sgemm(transA:transB:m:n:k:alpha:a:lda:b:ldb:beta:c:ldc:kernel:)``.
 public enum Transpose: Sendable {
     case none, transposed
     @usableFromInline var cblas: CBLAS_TRANSPOSE { self == .none ? CblasNoTrans : CblasTrans }
 }
 
-/// Row-major single-precision GEMM: `C = alpha * op(A) * op(B) + beta * C`.
+/// Row-major single-precision GEMM: `C = alpha * op(A) * op(B) + beta * C`, on the kernel `kernel`
+/// picks (benchmarks and tests force one).
 ///
 /// `op(A)` is `m x k`, `op(B)` is `k x n`, `C` is `m x n`; leading dimensions are row strides.
 ///
@@ -21,7 +22,8 @@ public func sgemm(transA: Transpose = .none, transB: Transpose = .none,
                   a: UnsafePointer<Float>, lda: Int,
                   b: UnsafePointer<Float>, ldb: Int,
                   beta: Float = 0,
-                  c: UnsafeMutablePointer<Float>, ldc: Int) {
+                  c: UnsafeMutablePointer<Float>, ldc: Int,
+                  kernel: GemmKernel = .automatic) {
     if m == 0 || n == 0 { return }
     if k == 0 {
         // BLAS leaves C scaled by beta when k == 0; make that explicit (beta 0 must clear NaNs).
@@ -33,7 +35,8 @@ public func sgemm(transA: Transpose = .none, transB: Transpose = .none,
     }
     _ = blasSingleThreaded
     let parts = m * n * k < gemmSplitWork || insideParallelRegion ? 1 : coreCount
-    if usesSmallGemm(n: n, k: k) {
+    precondition(kernel != .small || smallGemmAvailable, "the small-matrix GEMM needs AVX2 and FMA")
+    if kernel == .small || (kernel == .automatic && usesSmallGemm(n: n, k: k)) {
         return smallGemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda,
                          b: b, ldb: ldb, beta: beta, c: c, ldc: ldc, parts: parts)
     }
@@ -61,21 +64,17 @@ func splitGemm(m: Int, n: Int, parts: Int, _ block: (Range<Int>, Range<Int>) -> 
     }
 }
 
-/// One call of OpenBLAS's `cblas_sgemm` on this thread, whatever the shape (for benchmarks
-/// against the small-matrix kernel; ``sgemm(transA:transB:m:n:k:alpha:a:lda:b:ldb:beta:c:ldc:)``
-/// chooses between them).
-public func blasSgemm(transA: Transpose = .none, transB: Transpose = .none,
-                      m: Int, n: Int, k: Int, alpha: Float = 1,
-                      a: UnsafePointer<Float>, lda: Int,
-                      b: UnsafePointer<Float>, ldb: Int,
-                      beta: Float = 0,
-                      c: UnsafeMutablePointer<Float>, ldc: Int) {
-    _ = blasSingleThreaded
-    cblas_sgemm(CblasRowMajor, transA.cblas, transB.cblas, Int32(m), Int32(n), Int32(k), alpha,
-                a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+/// Which kernel ``sgemm(transA:transB:m:n:k:alpha:a:lda:b:ldb:beta:c:ldc:kernel:)`` runs.
+public enum GemmKernel: Sendable {
+    /// The small-matrix kernel where ``usesSmallGemm(n:k:)`` says so, OpenBLAS otherwise.
+    case automatic
+    /// The unpacked small-matrix kernel (AVX2 and FMA only; see ``smallGemmAvailable``).
+    case small
+    /// OpenBLAS's `cblas_sgemm`.
+    case openBLAS
 }
 
-/// Multiply-adds (`m * n * k`) from which ``sgemm(transA:transB:m:n:k:alpha:a:lda:b:ldb:beta:c:ldc:)``
+/// Multiply-adds (`m * n * k`) from which ``sgemm(transA:transB:m:n:k:alpha:a:lda:b:ldb:beta:c:ldc:kernel:)``
 /// splits a GEMM over cores (about 30 microseconds of one core).
 public let gemmSplitWork = 1 << 20
 
@@ -84,7 +83,7 @@ let blasSingleThreaded: Void = { openblas_set_num_threads(1) }()
 
 /// BLAS library facts for `membrane doctor` and benchmarks.
 public enum BLAS {
-    /// Threads OpenBLAS uses for one GEMM call (1: ``sgemm(transA:transB:m:n:k:alpha:a:lda:b:ldb:beta:c:ldc:)``
+    /// Threads OpenBLAS uses for one GEMM call (1: ``sgemm(transA:transB:m:n:k:alpha:a:lda:b:ldb:beta:c:ldc:kernel:)``
     /// splits large GEMMs over the cores itself).
     public static var threads: Int { _ = blasSingleThreaded; return Int(openblas_get_num_threads()) }
     /// Sets the OpenBLAS thread count per call (1 by default; more only adds to the split here).

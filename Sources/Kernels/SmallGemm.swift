@@ -2,25 +2,12 @@ import CKernels
 import Foundation
 import Synchronization
 
-/// ``sgemm(transA:transB:m:n:k:alpha:a:lda:b:ldb:beta:c:ldc:)`` on one core with the unpacked
-/// small-matrix kernel (`membrane_small_sgemm_avx2`): no packing of A or B and no separate pass
-/// clearing C, which for the GEMMs of a small UNet (tens of rows and columns, k in the tens to
-/// hundreds) costs more than the products. When B is given transposed, each 16-column panel of it
-/// is copied into an L1-sized scratch before its products. Each element of C is one FMA chain over `k` in order, so results do
-/// not depend on `m` or on how a caller splits the rows or columns.
-///
-/// Requires AVX2 and FMA (``smallGemmAvailable``).
-public func smallSgemm(transA: Transpose = .none, transB: Transpose = .none,
-                       m: Int, n: Int, k: Int, alpha: Float = 1,
-                       a: UnsafePointer<Float>, lda: Int,
-                       b: UnsafePointer<Float>, ldb: Int,
-                       beta: Float = 0,
-                       c: UnsafeMutablePointer<Float>, ldc: Int) {
-    precondition(smallGemmAvailable, "smallSgemm needs AVX2 and FMA")
-    if m == 0 || n == 0 { return }
-    smallGemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda,
-              b: b, ldb: ldb, beta: beta, c: c, ldc: ldc, parts: 1)
-}
+// The small-matrix kernel (`membrane_small_sgemm_avx2`) behind `sgemm`: no packing of A or B and
+// no separate pass clearing C, which for the GEMMs of a small UNet (tens of rows and columns, k
+// in the tens to hundreds) cost more than the products. When B is given transposed, each
+// 16-column panel of it is copied into an L1-sized scratch before its products. Each element of
+// C is one FMA chain over `k` in order, so results do not depend on `m` or on how a caller splits
+// the rows or columns.
 
 /// The small-matrix kernel over C cut into `parts` blocks (``splitGemm(m:n:parts:_:)``).
 func smallGemm(transA: Transpose, transB: Transpose, m: Int, n: Int, k: Int, alpha: Float,
@@ -40,7 +27,7 @@ func smallGemm(transA: Transpose, transB: Transpose, m: Int, n: Int, k: Int, alp
 /// Whether the small-matrix kernel runs on this processor.
 public let smallGemmAvailable = hasAVX2FMA
 
-/// Whether ``sgemm(transA:transB:m:n:k:alpha:a:lda:b:ldb:beta:c:ldc:)`` gives a GEMM to the
+/// Whether ``sgemm(transA:transB:m:n:k:alpha:a:lda:b:ldb:beta:c:ldc:kernel:)`` gives a GEMM to the
 /// unpacked kernel: on AVX2, when `k` is at most ``smallGemmMaxK`` and `n` at most
 /// ``smallGemmMaxN`` (measured against OpenBLAS in `MembraneBench --only gemm`: beyond those,
 /// OpenBLAS's cache blocking wins). The rule does not look at `m`, so a batch split over cores,
@@ -49,12 +36,12 @@ public func usesSmallGemm(n: Int, k: Int) -> Bool {
     smallGemmAvailable && k <= smallGemmMaxK && n <= smallGemmMaxN && smallGemmSwitch.load(ordering: .relaxed)
 }
 
-/// Whether ``sgemm(transA:transB:m:n:k:alpha:a:lda:b:ldb:beta:c:ldc:)`` may use the small-matrix
+/// Whether ``sgemm(transA:transB:m:n:k:alpha:a:lda:b:ldb:beta:c:ldc:kernel:)`` may use the small-matrix
 /// kernel: yes unless `MEMBRANE_SMALL_GEMM=0` is in the environment or
 /// ``setSmallGemm(enabled:)`` turned it off (benchmarks compare both in one run).
 public var smallGemmEnabled: Bool { smallGemmSwitch.load(ordering: .relaxed) }
 
-/// Turns the small-matrix kernel on or off for ``sgemm(transA:transB:m:n:k:alpha:a:lda:b:ldb:beta:c:ldc:)``
+/// Turns the small-matrix kernel on or off for ``sgemm(transA:transB:m:n:k:alpha:a:lda:b:ldb:beta:c:ldc:kernel:)``
 /// from now on (results then round as OpenBLAS's do).
 public func setSmallGemm(enabled: Bool) { smallGemmSwitch.store(enabled, ordering: .relaxed) }
 

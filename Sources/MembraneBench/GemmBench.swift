@@ -4,7 +4,8 @@ import TensorEngine
 
 /// The GEMM shapes a ShapesWorld training iteration calls most (by multiply-adds; Winograd
 /// products, linear layers, attention and their gradients), on one core: OpenBLAS against the
-/// unpacked small-matrix kernel, measured in the same run, and which one `sgemm` picks.
+/// unpacked small-matrix kernel, measured in the same run, and which one `sgemm` picks (run with
+/// `MEMBRANE_THREADS=1`: larger GEMMs are split over the cores either way).
 func smallGemmRows(runs: Int) -> [Row] {
     guard smallGemmAvailable else { return [] }
     typealias Shape = (ta: Transpose, tb: Transpose, m: Int, n: Int, k: Int, beta: Float)
@@ -27,12 +28,12 @@ func smallGemmRows(runs: Int) -> [Row] {
             medianSeconds(runs: runs * 4) { for _ in 0..<repeats { f() } } / Double(repeats)
         }
         let blas = time {
-            blasSgemm(transA: s.ta, transB: s.tb, m: s.m, n: s.n, k: s.k, a: a.pointer, lda: lda, b: b.pointer, ldb: ldb,
-                      beta: s.beta, c: c.pointer, ldc: s.n)
+            sgemm(transA: s.ta, transB: s.tb, m: s.m, n: s.n, k: s.k, a: a.pointer, lda: lda, b: b.pointer, ldb: ldb,
+                      beta: s.beta, c: c.pointer, ldc: s.n, kernel: .openBLAS)
         }
         let small = time {
-            smallSgemm(transA: s.ta, transB: s.tb, m: s.m, n: s.n, k: s.k, a: a.pointer, lda: lda, b: b.pointer, ldb: ldb,
-                       beta: s.beta, c: c.pointer, ldc: s.n)
+            sgemm(transA: s.ta, transB: s.tb, m: s.m, n: s.n, k: s.k, a: a.pointer, lda: lda, b: b.pointer, ldb: ldb,
+                       beta: s.beta, c: c.pointer, ldc: s.n, kernel: .small)
         }
         let flops = 2 * Double(s.m * s.n * s.k)
         let name = "\(s.ta == .none ? "N" : "T")\(s.tb == .none ? "N" : "T") \(s.m)x\(s.n)x\(s.k)\(s.beta == 0 ? "" : " +C")"

@@ -43,8 +43,8 @@ final class SmallGemmTests: XCTestCase {
 
     func run(_ c: Case, a: [Float], lda: Int, b: [Float], ldb: Int, into out: inout [Float], ldc: Int) {
         out.withUnsafeMutableBufferPointer { o in
-            smallSgemm(transA: c.ta, transB: c.tb, m: c.m, n: c.n, k: c.k, alpha: c.alpha, a: a, lda: lda,
-                       b: b, ldb: ldb, beta: c.beta, c: o.baseAddress!, ldc: ldc)
+            sgemm(transA: c.ta, transB: c.tb, m: c.m, n: c.n, k: c.k, alpha: c.alpha, a: a, lda: lda,
+                  b: b, ldb: ldb, beta: c.beta, c: o.baseAddress!, ldc: ldc, kernel: .small)
         }
     }
 
@@ -84,7 +84,7 @@ final class SmallGemmTests: XCTestCase {
         try XCTSkipUnless(smallGemmAvailable, "needs AVX2 and FMA")
         var c: [Float] = [.nan, 2, 3, 4]
         c.withUnsafeMutableBufferPointer { o in
-            smallSgemm(m: 2, n: 2, k: 0, a: [0], lda: 1, b: [0], ldb: 2, c: o.baseAddress!, ldc: 2)
+            sgemm(m: 2, n: 2, k: 0, a: [0], lda: 1, b: [0], ldb: 2, c: o.baseAddress!, ldc: 2, kernel: .small)
         }
         XCTAssertEqual(c, [0, 0, 0, 0])
     }
