@@ -336,6 +336,45 @@ void membrane_attention_rows_avx2(const float *q, long ldq, const float *kt, con
     }
 }
 
+/* GELU(x) = x/2 (1 + erf(x / sqrt 2)) on eight lanes, erf as Kernels/FastMath.swift's fastErf
+   (same constants) with the division 1 / (1 + p a) by a reciprocal estimate and one Newton step. */
+__attribute__((target("avx2,fma")))
+static inline __m256 gelu8(__m256 x) {
+    const __m256 sign_mask = _mm256_set1_ps(-0.0f), one = _mm256_set1_ps(1.0f);
+    __m256 z = _mm256_mul_ps(x, _mm256_set1_ps(0.70710678118654752f));
+    __m256 sign = _mm256_and_ps(z, sign_mask), a = _mm256_andnot_ps(sign_mask, z);
+    __m256 d = _mm256_fmadd_ps(a, _mm256_set1_ps(0.39f), one);
+    __m256 t = _mm256_rcp_ps(d);
+    t = _mm256_mul_ps(t, _mm256_fnmadd_ps(d, t, _mm256_set1_ps(2.0f)));
+    __m256 q = _mm256_set1_ps(-0.2275373786687851f);
+    q = _mm256_fmadd_ps(q, t, _mm256_set1_ps(0.8866654634475708f));
+    q = _mm256_fmadd_ps(q, t, _mm256_set1_ps(-0.6354020237922668f));
+    q = _mm256_fmadd_ps(q, t, _mm256_set1_ps(0.649560809135437f));
+    q = _mm256_fmadd_ps(q, t, _mm256_set1_ps(0.09138785302639008f));
+    q = _mm256_fmadd_ps(q, t, _mm256_set1_ps(0.23532530665397644f));
+    q = _mm256_mul_ps(q, t);
+    __m256 e = _mm256_fnmadd_ps(q, exp_nonpositive8(_mm256_sub_ps(_mm256_setzero_ps(), _mm256_mul_ps(a, a))), one);
+    __m256 erf = _mm256_or_ps(e, sign);
+    return _mm256_mul_ps(_mm256_mul_ps(_mm256_set1_ps(0.5f), x), _mm256_add_ps(one, erf));
+}
+
+__attribute__((target("avx2,fma")))
+void membrane_geglu_rows_avx2(const float *x, float *y, long rows, long half) {
+    for (long r = 0; r < rows; r++) {
+        const float *a = x + r * 2 * half, *gate = a + half;
+        float *out = y + r * half;
+        long j = 0;
+        for (; j + 8 <= half; j += 8)
+            _mm256_storeu_ps(out + j, _mm256_mul_ps(_mm256_loadu_ps(a + j), gelu8(_mm256_loadu_ps(gate + j))));
+        if (j < half) {
+            const __m256i lanes = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+            const __m256i keep = _mm256_cmpgt_epi32(_mm256_set1_epi32((int)(half - j)), lanes);
+            __m256 v = _mm256_mul_ps(_mm256_maskload_ps(a + j, keep), gelu8(_mm256_maskload_ps(gate + j, keep)));
+            _mm256_maskstore_ps(out + j, keep, v);
+        }
+    }
+}
+
 #else
 
 int membrane_cpu_has_avx2_fma(void) { return 0; }
@@ -356,6 +395,11 @@ void membrane_attention_rows_avx2(const float *q, long ldq, const float *kt, con
                                   float *out, long ldo, float *rows_e, long lde, float *inv_out) {
     (void)q; (void)ldq; (void)kt; (void)vt; (void)ldk; (void)keys; (void)d; (void)scale;
     (void)first_query; (void)rows; (void)out; (void)ldo; (void)rows_e; (void)lde; (void)inv_out;
+    __builtin_trap();
+}
+
+void membrane_geglu_rows_avx2(const float *x, float *y, long rows, long half) {
+    (void)x; (void)y; (void)rows; (void)half;
     __builtin_trap();
 }
 

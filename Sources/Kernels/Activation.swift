@@ -1,3 +1,5 @@
+import CKernels
+
 // Elementwise activations (forward and derivative) over raw pointers, eight lanes at a time.
 
 /// A pointwise nonlinearity with a kernel in this file.
@@ -96,6 +98,9 @@ public func activationBackward(_ kind: Activation, _ x: UnsafePointer<Float>, _ 
 /// `y[r, j] = a[j] * gelu(gate[j])`, giving rows of `half` floats.
 public func gegluForward(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, rows: Int, half: Int) {
     parallelFor(rows, grain: max(1, 4096 / max(half, 1))) { range in
+        if hasAVX2FMA {
+            return membrane_geglu_rows_avx2(x + range.lowerBound * 2 * half, y + range.lowerBound * half, range.count, half)
+        }
         for r in range {
             let a = x + r * 2 * half, gate = a + half, out = y + r * half
             var j = 0

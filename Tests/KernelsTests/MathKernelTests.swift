@@ -114,3 +114,25 @@ final class MathKernelTests: XCTestCase {
         for i in 0..<xs.count { XCTAssertEqual(a[i], -b[i]) }
     }
 }
+
+/// GEGLU forward (the AVX2 kernel where the processor has it) against exact GELU in double.
+final class GegluKernelTests: XCTestCase {
+    func testGegluMatchesExactGeluInDouble() {
+        let rows = 7, half = 37 // 4 full blocks of 8 and a tail of 5 per row
+        var x = [Float](repeating: 0, count: rows * 2 * half)
+        for i in x.indices { x[i] = Float(i % 331) / 331 * 16 - 8 }
+        var y = [Float](repeating: .nan, count: rows * half)
+        x.withUnsafeBufferPointer { xp in
+            y.withUnsafeMutableBufferPointer { yp in gegluForward(xp.baseAddress!, yp.baseAddress!, rows: rows, half: half) }
+        }
+        var worst = 0.0
+        for r in 0..<rows {
+            for j in 0..<half {
+                let a = Double(x[r * 2 * half + j]), g = Double(x[r * 2 * half + half + j])
+                let exact = a * 0.5 * g * (1 + erf(g / 2.0.squareRoot()))
+                worst = max(worst, abs(Double(y[r * half + j]) - exact) / max(1, abs(a * g)))
+            }
+        }
+        XCTAssertLessThan(worst, 2e-6)
+    }
+}

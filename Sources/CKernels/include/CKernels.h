@@ -39,4 +39,8 @@ void membrane_attention_rows_avx2(const float *q, long ldq, const float *kt, con
 void membrane_small_sgemm_avx2(long m, long n, long k, float alpha, const float *a, long ars, long acs,
                                const float *b, long brs, long bcs, float beta, float *c, long ldc, float *panel);
 
+/* GEGLU of `rows` rows [a (half floats), gate (half floats)]: y[r, j] = a[j] * gelu(gate[j]),
+   exact GELU through Kernels' erf approximation (absolute error below 1e-6). */
+void membrane_geglu_rows_avx2(const float *x, float *y, long rows, long half);
+
 #endif
