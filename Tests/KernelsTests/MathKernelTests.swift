@@ -135,4 +135,28 @@ final class GegluKernelTests: XCTestCase {
         }
         XCTAssertLessThan(worst, 2e-6)
     }
+
+    func testGegluBackwardMatchesExactDerivativeInDouble() {
+        let rows = 5, half = 21 // 2 full blocks of 8 and a tail of 5 per row
+        var x = [Float](repeating: 0, count: rows * 2 * half), g = [Float](repeating: 0, count: rows * half)
+        for i in x.indices { x[i] = Float(i % 211) / 211 * 16 - 8 }
+        for i in g.indices { g[i] = Float(i % 17) / 17 * 2 - 1 }
+        var dx = [Float](repeating: .nan, count: x.count)
+        x.withUnsafeBufferPointer { xp in
+            g.withUnsafeBufferPointer { gp in
+                dx.withUnsafeMutableBufferPointer { dp in gegluBackward(xp.baseAddress!, gp.baseAddress!, dp.baseAddress!, rows: rows, half: half) }
+            }
+        }
+        var worst = 0.0
+        for r in 0..<rows {
+            for j in 0..<half {
+                let a = Double(x[r * 2 * half + j]), v = Double(x[r * 2 * half + half + j]), go = Double(g[r * half + j])
+                let cdf = 0.5 * (1 + erf(v / 2.0.squareRoot())), pdf = exp(-v * v / 2) / (2 * Double.pi).squareRoot()
+                let da = go * v * cdf, dgate = go * a * (cdf + v * pdf)
+                worst = max(worst, abs(Double(dx[r * 2 * half + j]) - da) / max(1, abs(da)))
+                worst = max(worst, abs(Double(dx[r * 2 * half + half + j]) - dgate) / max(1, abs(a * go)))
+            }
+        }
+        XCTAssertLessThan(worst, 2e-6)
+    }
 }
