@@ -208,8 +208,8 @@ func transposeHead(_ src: UnsafePointer<Float>, rows: Int, width: Int, stride: I
     for c in 0..<width { (dst + c * ld + rows).update(repeating: 0, count: ld - rows) }
 }
 
-/// Attention backward, flash-style: probabilities are recomputed chunk by chunk, never stored
-/// whole. From the inputs, the forward output `out` and its gradient `dOut`, writes
+/// Attention backward, flash-style: probabilities are recomputed chunk by chunk (unless the
+/// forward kept them, see `kept`). From the inputs, the forward output `out` and its gradient `dOut`, writes
 ///
 /// - `dq = scale * dS K` (overwritten),
 /// - `dk = scale * dS^T Q` and `dv = P^T dOut` (both must be zeroed by the caller),
@@ -226,13 +226,15 @@ public func attentionBackward(_ s: AttentionProblem, q: UnsafePointer<Float>, k:
     if !needScores && dv == nil { return }
     let chunks = s.chunksPerHead, w = s.width, d = s.headDim, rows = s.chunkRows
     let block = rows * s.keys
-    let scratch = block * (needScores ? 2 : 1) + rows + rows * d + s.transposedKeysScratch
+    // Per worker: diag(inv) dO and dS, then (only when recomputing) E, 1 / rowsum and K^T.
+    let recompute = kept == nil ? block + rows + s.transposedKeysScratch : 0
+    let scratch = rows * d + (needScores ? block : 0) + recompute
     // One item per (batch, head): dK and dV accumulate over all query chunks of that head, so
     // the chunks of a head run in order on one thread.
     runAttentionItems(s.batch * s.heads, scratch: scratch) { item, buffer in
         let h = item % s.heads, b = item / s.heads
-        let scaledDOut = buffer + block + rows, ds = scaledDOut + rows * d
-        let kt = ds + (needScores ? block : 0)
+        let scaledDOut = buffer, ds = scaledDOut + rows * d
+        let recomputed = ds + (needScores ? block : 0), kt = recomputed + block + rows
         let kHead = k + b * s.keys * w + h * d, vHead = v + b * s.keys * w + h * d
         for c in 0..<chunks {
             let (q0, n, keyEnd) = s.chunkBounds(c)
@@ -243,7 +245,7 @@ public func attentionBackward(_ s: AttentionProblem, q: UnsafePointer<Float>, k:
                 let firstRow = (b * s.heads + h) * s.queries + q0
                 (e, inv, lde) = (kept.e + firstRow * s.probabilityRowStride, kept.inv + firstRow, s.probabilityRowStride)
             } else {
-                (e, inv, lde) = (buffer, buffer + block, keyEnd)
+                (e, inv, lde) = (recomputed, recomputed + block, keyEnd)
                 attentionScores(s, q: q, k: k, batch: b, head: h, q0: q0, n: n, keyEnd: keyEnd, e: e, inv: inv, kt: kt)
             }
             if let dv {

@@ -1,6 +1,5 @@
 import CKernels
 import Foundation
-import Synchronization
 
 // The small-matrix kernel (`membrane_small_sgemm_avx2`) behind `sgemm`: no packing of A or B and
 // no separate pass clearing C, which for the GEMMs of a small UNet (tens of rows and columns, k
@@ -33,19 +32,12 @@ public let smallGemmAvailable = hasAVX2FMA
 /// OpenBLAS's cache blocking wins). The rule does not look at `m`, so a batch split over cores,
 /// which changes only `m`, never changes the kernel or the rounding.
 public func usesSmallGemm(n: Int, k: Int) -> Bool {
-    smallGemmAvailable && k <= smallGemmMaxK && n <= smallGemmMaxN && smallGemmSwitch.load(ordering: .relaxed)
+    smallGemmAvailable && k <= smallGemmMaxK && n <= smallGemmMaxN && smallGemmSwitchedOn
 }
 
-/// Whether ``sgemm(transA:transB:m:n:k:alpha:a:lda:b:ldb:beta:c:ldc:kernel:)`` may use the small-matrix
-/// kernel: yes unless `MEMBRANE_SMALL_GEMM=0` is in the environment or
-/// ``setSmallGemm(enabled:)`` turned it off (benchmarks compare both in one run).
-public var smallGemmEnabled: Bool { smallGemmSwitch.load(ordering: .relaxed) }
-
-/// Turns the small-matrix kernel on or off for ``sgemm(transA:transB:m:n:k:alpha:a:lda:b:ldb:beta:c:ldc:kernel:)``
-/// from now on (results then round as OpenBLAS's do).
-public func setSmallGemm(enabled: Bool) { smallGemmSwitch.store(enabled, ordering: .relaxed) }
-
-let smallGemmSwitch = Atomic<Bool>(ProcessInfo.processInfo.environment["MEMBRANE_SMALL_GEMM"] != "0")
+/// Whether `sgemm` may pick the small-matrix kernel: yes unless `MEMBRANE_SMALL_GEMM=0` is in the
+/// environment (to time OpenBLAS alone; benchmarks force a kernel per call instead).
+let smallGemmSwitchedOn = ProcessInfo.processInfo.environment["MEMBRANE_SMALL_GEMM"] != "0"
 
 /// Largest `k` given to the small-matrix kernel.
 public let smallGemmMaxK = 1152

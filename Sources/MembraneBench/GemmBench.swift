@@ -29,11 +29,11 @@ func smallGemmRows(runs: Int) -> [Row] {
         }
         let blas = time {
             sgemm(transA: s.ta, transB: s.tb, m: s.m, n: s.n, k: s.k, a: a.pointer, lda: lda, b: b.pointer, ldb: ldb,
-                      beta: s.beta, c: c.pointer, ldc: s.n, kernel: .openBLAS)
+                  beta: s.beta, c: c.pointer, ldc: s.n, kernel: .openBLAS)
         }
         let small = time {
             sgemm(transA: s.ta, transB: s.tb, m: s.m, n: s.n, k: s.k, a: a.pointer, lda: lda, b: b.pointer, ldb: ldb,
-                       beta: s.beta, c: c.pointer, ldc: s.n, kernel: .small)
+                  beta: s.beta, c: c.pointer, ldc: s.n, kernel: .small)
         }
         let flops = 2 * Double(s.m * s.n * s.k)
         let name = "\(s.ta == .none ? "N" : "T")\(s.tb == .none ? "N" : "T") \(s.m)x\(s.n)x\(s.k)\(s.beta == 0 ? "" : " +C")"
