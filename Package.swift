@@ -33,21 +33,23 @@ let package = Package(
                 swiftSettings: [.unsafeFlags(["-Ounchecked"])]),
         // Tensors with reverse-mode autodiff, built on Kernels. No model code.
         .target(name: "TensorEngine", dependencies: ["Kernels"]),
+        // Files that readers and crashes see whole or not at all (temporary file, fsync, rename).
+        .target(name: "AtomicFiles"),
         // Thin Swift wrappers over the C libraries.
         .target(name: "Distributed", dependencies: ["CMPI", "CMPIShim"]),
         .target(name: "ControlSocket", dependencies: ["CZMQ"]),
-        .target(name: "Images", dependencies: ["CPNGShim"]),
+        .target(name: "Images", dependencies: ["CPNGShim", "AtomicFiles"]),
         // ShapesWorld vocabulary, a procedural drawer and an independent picture reader.
         .target(name: "Evaluation", dependencies: ["Images"]),
         // Model files: safetensors reading/writing and the CLIP BPE tokenizer.
-        .target(name: "SafeTensors"),
+        .target(name: "SafeTensors", dependencies: ["AtomicFiles"]),
         .target(name: "Tokenizer"),
         // Stable Diffusion v1.x from diffusers folders: CLIP, UNet, VAE, schedulers, pipeline.
         .target(name: "StableDiffusion", dependencies: ["TensorEngine", "SafeTensors", "Tokenizer"]),
         // Membranes: the adapter, its file format, Facilitated Transport and training.
         .target(name: "Membranes", dependencies: ["StableDiffusion", "TensorEngine", "SafeTensors", "Yams"]),
         // Catalog runs: library, checkpoints, MPI worker groups, control socket, signals.
-        .target(name: "Coordinator", dependencies: ["Membranes", "StableDiffusion", "Distributed", "ControlSocket", "SafeTensors", "TensorEngine", "Kernels"]),
+        .target(name: "Coordinator", dependencies: ["AtomicFiles", "Membranes", "StableDiffusion", "Distributed", "ControlSocket", "SafeTensors", "TensorEngine", "Kernels"]),
 
         .executableTarget(name: "MembraneCLI", dependencies: [
             "TensorEngine", "Kernels", "Distributed", "ControlSocket", "Images", "StableDiffusion", "Membranes", "Tokenizer", "Evaluation", "Coordinator",
@@ -59,6 +61,7 @@ let package = Package(
         // Shared fixtures for test targets (paths of ../shared, models loaded once).
         .target(name: "TestSupport", dependencies: ["StableDiffusion", "SafeTensors", "TensorEngine"]),
 
+        .testTarget(name: "AtomicFilesTests", dependencies: ["AtomicFiles"]),
         .testTarget(name: "KernelsTests", dependencies: ["Kernels"]),
         .testTarget(name: "TensorEngineTests", dependencies: ["TensorEngine", "Kernels"]),
         .testTarget(name: "DistributedTests", dependencies: ["Distributed", "Membranes", "StableDiffusion", "TestSupport"]),

@@ -38,9 +38,6 @@ public struct Communicator: @unchecked Sendable {
         return Int(value)
     }
 
-    /// Whether this rank is `root` (rank 0 by default).
-    public func isRoot(_ root: Int = 0) -> Bool { rank == root }
-
     /// Partitions the ranks (`MPI_Comm_split`). Collective.
     ///
     /// Ranks passing the same `color` end up in the same new communicator, ordered by `key`

@@ -1,4 +1,5 @@
 import CPNGShim
+import AtomicFiles
 import Foundation
 
 /// Why an image could not be read, written or built.
@@ -117,27 +118,24 @@ public struct Image: Equatable, Sendable {
         return try Image(width: Int(width), height: Int(height), channels: Int(channels), pixels: pixels)
     }
 
-    /// Writes the image as an 8-bit PNG. The file appears atomically: the data goes to a
-    /// temporary file in the same directory, which is then renamed over `path`.
+    /// Writes the image as an 8-bit PNG, atomically (``AtomicFile``).
     /// - Throws: ``ImageError`` naming the file if it cannot be written.
     public func write(to path: String) throws(ImageError) {
-        let url = URL(fileURLWithPath: path)
-        let directory = url.deletingLastPathComponent().path
-        let temporary = directory + "/." + url.lastPathComponent + ".tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-        var message = [CChar](repeating: 0, count: 512)
-        let code = pixels.withUnsafeBufferPointer { data in
-            message.withUnsafeMutableBufferPointer { text in
-                membrane_png_write(temporary, data.baseAddress, UInt32(width), UInt32(height), Int32(channels),
-                                   text.baseAddress, text.count)
+        do {
+            try AtomicFile.replace(URL(fileURLWithPath: path)) { temporary in
+                var message = [CChar](repeating: 0, count: 512)
+                let code = pixels.withUnsafeBufferPointer { data in
+                    message.withUnsafeMutableBufferPointer { text in
+                        membrane_png_write(temporary, data.baseAddress, UInt32(width), UInt32(height), Int32(channels),
+                                           text.baseAddress, text.count)
+                    }
+                }
+                guard code == Int32(MEMBRANE_PNG_OK) else { throw ImageError(code: code, path: path, message: Self.text(message)) }
             }
-        }
-        guard code == Int32(MEMBRANE_PNG_OK) else {
-            throw ImageError(code: code, path: path, message: Self.text(message))
-        }
-        if rename(temporary, path) != 0 {
-            let reason = String(cString: strerror(errno))
-            unlink(temporary)
-            throw ImageError(kind: .writeFailed, path: path, message: "cannot move the written file into place: \(reason)")
+        } catch let error as ImageError {
+            throw error
+        } catch {
+            throw ImageError(kind: .writeFailed, path: path, message: "\(error)")
         }
     }
 

@@ -16,7 +16,7 @@ func trainingBenchmarks(runs: Int, modelDirectory: URL, iterations: Int = 30) th
 
     // The run's trajectories against the expected mean length (t_to uniform in 1..<steps).
     let lengths = try MembraneTrainer(model: model, config: config)
-    let meanLength = Double((0..<iterations).map { lengths.trajectoryLength(iteration: $0) }.reduce(0, +)) / Double(iterations)
+    let meanLength = Double((0..<iterations).map { lengths.objective.trajectoryLength(iteration: $0) }.reduce(0, +)) / Double(iterations)
     let expectedLength = Double(config.maxDenoisingSteps) / 2
     var perIteration: Double?
     if wanted("training iteration") {

@@ -92,11 +92,11 @@ struct Cancel: ParsableCommand {
     func run() throws {
         let lib = Library(directory: URL(fileURLWithPath: library))
         let endpoint = try ControlClient.endpoint(library: lib, option: control)
-        guard let reply = try ControlClient.request("cancel " + concept, endpoint: endpoint) else {
-            throw CLIError("no catalog run answers on \(endpoint)")
+        switch try ControlClient.send(.cancel(concept: concept), endpoint: endpoint) {
+        case nil: throw CLIError("no catalog run answers on \(endpoint)")
+        case .accepted(let text)?: print("ok: " + text)
+        case .refused(let reason)?: throw CLIError("error: " + reason)
+        case .status?: throw CLIError("error: \(endpoint) answered a cancel with a status")
         }
-        let text = String(decoding: reply, as: UTF8.self)
-        if text.hasPrefix("error") { throw CLIError(text) }
-        print(text)
     }
 }

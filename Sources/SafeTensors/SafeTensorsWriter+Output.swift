@@ -5,6 +5,7 @@ import Musl
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import AtomicFiles
 import Foundation
 
 extension SafeTensorsWriter {
@@ -61,73 +62,23 @@ extension SafeTensorsWriter {
         return data
     }
 
-    /// Writes the file to `url`, atomically.
-    ///
-    /// The contents go to a temporary file in the same directory, which is flushed (`fsync`),
-    /// renamed over `url`, and followed by an `fsync` of the directory, so readers see either the
-    /// old file or the complete new one, even across a crash.
+    /// Writes the file to `url`, atomically (``AtomicFile``): readers see either the old file or
+    /// the complete new one, even across a crash.
     ///
     /// - Throws: ``SafeTensorsError`` `.io` naming `url` if any step fails (the temporary file is
     ///   removed).
     public func write(to url: URL) throws {
-        let path = url.path
-        let directory = url.deletingLastPathComponent().path
-        let suffix = String(UInt32.random(in: 0...UInt32.max), radix: 16)
-        let temporary = directory + "/." + url.lastPathComponent + ".tmp-\(getpid())-" + suffix
-
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode_t(0o644))
-        if fd < 0 {
-            throw SafeTensorsError(.io, path: path,
-                                   "cannot create temporary file \(temporary): \(MappedFile.lastError())")
-        }
-        var closed = false
-        var renamed = false
-        defer {
-            if !closed { _ = close(fd) }
-            if !renamed { _ = unlink(temporary) }
-        }
-
-        try Self.writeAll(fd, headerBytes(), path: path)
-        for name in names {
-            if let tensor = tensors[name] { try Self.writeAll(fd, tensor.bytes, path: path) }
-        }
-        if fsync(fd) != 0 {
-            throw SafeTensorsError(.io, path: path, "fsync failed: \(MappedFile.lastError())")
-        }
-        closed = true
-        if close(fd) != 0 {
-            throw SafeTensorsError(.io, path: path, "close failed: \(MappedFile.lastError())")
-        }
-        if rename(temporary, path) != 0 {
-            throw SafeTensorsError(.io, path: path, "cannot rename temporary file: \(MappedFile.lastError())")
-        }
-        renamed = true
-
-        let directoryFD = open(directory, O_RDONLY | O_CLOEXEC)
-        if directoryFD >= 0 {
-            let synced = fsync(directoryFD)
-            let syncError = MappedFile.lastError()
-            _ = close(directoryFD)
-            if synced != 0 {
-                throw SafeTensorsError(.io, path: path, "fsync of directory \(directory) failed: \(syncError)")
-            }
-        }
-    }
-
-    /// Writes every byte of `bytes` to `fd`, retrying partial writes and interruptions.
-    private static func writeAll(_ fd: Int32, _ bytes: [UInt8], path: String) throws {
-        try bytes.withUnsafeBytes { (buffer: UnsafeRawBufferPointer) in
-            guard let base = buffer.baseAddress else { return }
-            var done = 0
-            while done < buffer.count {
-                let chunk = min(buffer.count - done, 1 << 30)
-                let written = posixWrite(fd, base + done, chunk)
-                if written < 0 {
-                    if errno == EINTR { continue }
-                    throw SafeTensorsError(.io, path: path, "write failed: \(MappedFile.lastError())")
+        do {
+            try AtomicFile.write(to: url) { fd in
+                try headerBytes().withUnsafeBytes { try AtomicFile.writeAll($0, to: fd, path: url.path) }
+                for name in names {
+                    if let tensor = tensors[name] {
+                        try tensor.bytes.withUnsafeBytes { try AtomicFile.writeAll($0, to: fd, path: url.path) }
+                    }
                 }
-                done += written
             }
+        } catch let error as AtomicFileError {
+            throw SafeTensorsError(.io, path: url.path, error.problem)
         }
     }
 
@@ -152,10 +103,4 @@ extension SafeTensorsWriter {
         }
         return result + "\""
     }
-}
-
-/// The C `write`, named apart from the Swift methods called `write`.
-@inline(__always)
-private func posixWrite(_ fd: Int32, _ buffer: UnsafeRawPointer, _ count: Int) -> Int {
-    write(fd, buffer, count)
 }

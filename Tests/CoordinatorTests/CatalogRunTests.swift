@@ -135,7 +135,7 @@ final class CatalogRunTests: XCTestCase {
         kill(run.process.processIdentifier, SIGTERM)
         let stopped = run.wait(timeout: 60)
         XCTAssertEqual(stopped.status, 143, stopped.err)
-        XCTAssertEqual(RunStatus.read(library: library)?.state, "interrupted")
+        XCTAssertEqual(RunStatus.read(library: library)?.state, .interrupted)
         guard let saved = try? JobCheckpoint.read(from: library.checkpointURL("red")) else {
             return XCTFail("no checkpoint for red after SIGTERM:\n\(stopped.err)")
         }
@@ -171,7 +171,7 @@ final class CatalogRunTests: XCTestCase {
         let port = Int.random(in: 20000..<60000)
         let run = try Runs.start(np: 4, catalog: catalogURL, library: library.directory,
                                  extra: ["--group-size", "3", "--control", "tcp:\(port)", "--heartbeat-timeout", "2"])
-        XCTAssertTrue(Runs.waitUntil(timeout: 120) { RunStatus.read(library: library)?.jobs.first?.state == "running" })
+        XCTAssertTrue(Runs.waitUntil(timeout: 120) { RunStatus.read(library: library)?.jobs.first?.state == .running })
         let coordinatorPid = RunStatus.read(library: library)?.pid
         let worker = try XCTUnwrap(Runs.children(of: run.process.processIdentifier).last { $0 != coordinatorPid })
         kill(worker, SIGSTOP)

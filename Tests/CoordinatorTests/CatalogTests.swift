@@ -75,22 +75,25 @@ final class CatalogTests: XCTestCase {
     }
 
     func testSchedulerGroupsAndUnitSplit() {
-        XCTAssertEqual(Scheduler.groups(workers: 2, groupSize: 1), [[1], [2]])
-        XCTAssertEqual(Scheduler.groups(workers: 5, groupSize: 2), [[1, 2, 3], [4, 5]])
-        XCTAssertEqual(Scheduler.groups(workers: 4, groupSize: 4), [[1, 2, 3, 4]])
-        XCTAssertEqual(Scheduler(groupSize: nil).groupSize(workers: 2, batchSizes: [2, 2, 2]), 1)
-        XCTAssertEqual(Scheduler(groupSize: nil).groupSize(workers: 8, batchSizes: [4]), 4)
-        XCTAssertEqual(Scheduler(groupSize: nil).groupSize(workers: 8, batchSizes: [8, 8]), 4)
-        XCTAssertEqual(Scheduler(groupSize: 3).groupSize(workers: 2, batchSizes: [1]), 2)
-        XCTAssertEqual((0..<3).map { Scheduler.units(batchSize: 5, rank: $0, size: 3) }, [0..<2, 2..<4, 4..<5])
-        XCTAssertEqual((0..<3).map { Scheduler.units(batchSize: 2, rank: $0, size: 3) }, [0..<1, 1..<2, 2..<2])
+        XCTAssertEqual(GroupPlan.groups(workers: 2, groupSize: 1), [[1], [2]])
+        XCTAssertEqual(GroupPlan.groups(workers: 5, groupSize: 2), [[1, 2, 3], [4, 5]])
+        XCTAssertEqual(GroupPlan.groups(workers: 4, groupSize: 4), [[1, 2, 3, 4]])
+        XCTAssertEqual(GroupPlan(groupSize: nil).groupSize(workers: 2, batchSizes: [2, 2, 2]), 1)
+        XCTAssertEqual(GroupPlan(groupSize: nil).groupSize(workers: 8, batchSizes: [4]), 4)
+        XCTAssertEqual(GroupPlan(groupSize: nil).groupSize(workers: 8, batchSizes: [8, 8]), 4)
+        XCTAssertEqual(GroupPlan(groupSize: 3).groupSize(workers: 2, batchSizes: [1]), 2)
+        XCTAssertEqual((0..<3).map { GroupPlan.units(batchSize: 5, rank: $0, size: 3) }, [0..<2, 2..<4, 4..<5])
+        XCTAssertEqual((0..<3).map { GroupPlan.units(batchSize: 2, rank: $0, size: 3) }, [0..<1, 1..<2, 2..<2])
     }
 
     func testCheckpointRoundTripAndLock() throws {
         let folder = try Runs.folder()
         defer { try? FileManager.default.removeItem(at: folder) }
-        let cp = JobCheckpoint(concept: "red", jobHash: "abc", iteration: 7, adamSteps: 7, parameters: [1, 2, 3],
-                               adamM: [0.5, -1, 2], adamV: [1e-8, 3, 4], loss: LossParts(erase: 0.1, anchoring: 0.2, total: 0.3), seconds: 1.5)
+        let training = TrainingCheckpoint(
+            iteration: 7, parameters: ParameterVector(values: [1, 2, 3]),
+            moments: AdamW.Moments(steps: 7, m: ParameterVector(values: [0.5, -1, 2]), v: ParameterVector(values: [1e-8, 3, 4])),
+            loss: LossParts(erase: 0.1, anchoring: 0.2, total: 0.3), seconds: 1.5)
+        let cp = JobCheckpoint(concept: "red", jobHash: "abc", training: training)
         let url = folder.appendingPathComponent("checkpoint.safetensors")
         try cp.write(to: url)
         XCTAssertEqual(try JobCheckpoint.read(from: url), cp)

@@ -119,7 +119,7 @@ enum Runs {
         if let cached = references[key] { return cached }
         var trainer = try MembraneTrainer(model: model, config: config)
         while trainer.iteration < config.iterations { GroupStep.simulate(&trainer, groupSize: groupSize) }
-        let values = trainer.checkpoint.parameters.flatMap(\.scalars)
+        let values = trainer.checkpoint().parameters.values
         references[key] = values
         return values
     }

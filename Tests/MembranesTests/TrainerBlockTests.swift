@@ -20,10 +20,10 @@ final class TrainerBlockTests: XCTestCase {
         ], source: "test")
         var trainer = try MembraneTrainer(model: Fixtures.model, config: config)
         trainer.trainIteration() // up != 0 afterwards, so every parameter has a gradient
-        var split = [Float](repeating: 0, count: trainer.gradientLength)
+        var split = ParameterVector(zeros: trainer.gradientLength)
         let parts = trainer.accumulate(units: 0..<1, into: &split)
 
-        let (loss, whole) = trainer.unitLoss(iteration: trainer.iteration, unit: 0)
+        let (loss, whole) = trainer.objective.unitLoss(iteration: trainer.iteration, unit: 0, membrane: trainer.membrane)
         loss.backward()
         var reference: [Float] = []
         for p in trainer.membrane.parameters {
@@ -32,7 +32,7 @@ final class TrainerBlockTests: XCTestCase {
         }
         var diff = 0.0, norm = 0.0
         for i in reference.indices {
-            diff += Double(split[i] - reference[i]) * Double(split[i] - reference[i])
+            diff += Double(split.values[i] - reference[i]) * Double(split.values[i] - reference[i])
             norm += Double(reference[i]) * Double(reference[i])
         }
         XCTAssertGreaterThan(norm, 0)
@@ -51,7 +51,7 @@ final class TrainerBlockTests: XCTestCase {
             ], source: "test")
             var trainer = try MembraneTrainer(model: Fixtures.model, config: config)
             trainer.trainIteration()
-            return trainer.prepare(iteration: 3, unit: 0).z
+            return trainer.objective.draw(iteration: 3, unit: 0, membrane: trainer.membrane).z
         }
         // 1 takes the one-row path; a hair above 1 takes the two-row CFG path.
         XCTAssertLessThan(relativeError(try z(1), try z(1.000001)), 1e-4)

@@ -42,7 +42,7 @@ final class TrainingTests: XCTestCase {
         let (straight, _) = try train(c)
         var first = try MembraneTrainer(model: Fixtures.model, config: c)
         for _ in 0..<3 { first.trainIteration() }
-        var resumed = try MembraneTrainer(model: Fixtures.model, config: c, resume: first.checkpoint)
+        var resumed = try MembraneTrainer(model: Fixtures.model, config: c, resume: first.checkpoint())
         XCTAssertEqual(resumed.iteration, 3)
         while resumed.iteration < 6 { resumed.trainIteration() }
         XCTAssertEqual(straight.result().parameters.map(\.scalars), resumed.result().parameters.map(\.scalars))

@@ -6,9 +6,7 @@ public struct RunStatus: Codable, Sendable {
     /// One job of the run.
     public struct JobReport: Codable, Sendable {
         public var name: String
-        /// pending, running, done (trained now), skipped (already in the library), cancelled,
-        /// interrupted (checkpointed by a signal), failed.
-        public var state: String
+        public var state: JobState
         public var iteration: Int
         public var total: Int
         /// Iterations per second in this run.
@@ -32,8 +30,7 @@ public struct RunStatus: Codable, Sendable {
         public var silent: Bool
     }
 
-    /// running, finished, interrupted, cancelled (finished with some jobs cancelled).
-    public var state: String
+    public var state: RunState
     public var library: String
     public var catalog: String
     public var control: String
@@ -50,7 +47,7 @@ public struct RunStatus: Codable, Sendable {
     /// A table for people.
     public func formatted(live: Bool) -> String {
         var lines: [String] = []
-        let header = live ? "catalog run \(state) on \(host) pid \(pid)" : "no catalog run is active; last status (\(state)), written \(updated)"
+        let header = live ? "catalog run \(state.rawValue) on \(host) pid \(pid)" : "no catalog run is active; last status (\(state.rawValue)), written \(updated)"
         lines.append(header)
         lines.append("library \(library)  catalog \(catalog)  workers \(workers)  group size \(groupSize)")
         lines.append(RunStatus.pad(["JOB", "STATE", "ITER", "IT/S", "ETA", "RANKS", "HEARTBEAT"]))
@@ -59,7 +56,7 @@ public struct RunStatus: Codable, Sendable {
             let eta = job.etaSeconds.map { RunStatus.duration($0) } ?? "-"
             let ranks = job.ranks.isEmpty ? "-" : job.ranks.map(String.init).joined(separator: ",")
             let beat = job.lastHeartbeatSecondsAgo.map { String(format: "%.0fs ago", $0) } ?? "-"
-            lines.append(RunStatus.pad([job.name, job.state, "\(job.iteration)/\(job.total)", rate, eta, ranks, beat]))
+            lines.append(RunStatus.pad([job.name, job.state.rawValue, "\(job.iteration)/\(job.total)", rate, eta, ranks, beat]))
         }
         for rank in ranks where rank.silent {
             lines.append(String(format: "WARNING: rank %d silent for %.0f s (timeout %.0f s)", rank.rank, rank.lastHeartbeatSecondsAgo, heartbeatTimeout))

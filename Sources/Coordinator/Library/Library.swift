@@ -2,7 +2,17 @@
 import Glibc
 #endif
 import Foundation
+import AtomicFiles
 import SafeTensors
+
+/// A file-system problem in the library, with the path involved.
+public struct LibraryError: Error, CustomStringConvertible, Equatable {
+    /// The file or folder concerned.
+    public let path: String
+    /// What went wrong, for a user.
+    public let problem: String
+    public var description: String { "\(path): \(problem)" }
+}
 
 /// A library entry in `index.json`: one trained membrane and how it was made.
 public struct LibraryEntry: Codable, Equatable, Sendable {
@@ -108,45 +118,4 @@ public struct Library: Sendable {
         encoder.keyEncodingStrategy = .convertToSnakeCase
         return try encoder.encode(value)
     }
-}
-
-/// The exclusive lock of a library for one catalog run (`flock(2)`, `LOCK_EX | LOCK_NB`), held
-/// until the process ends or ``release()``. The kernel drops it when the process dies, so a
-/// killed run never leaves a stale lock behind.
-public final class LibraryLock {
-    private var fd: Int32
-
-    /// Takes the lock, or throws at once naming the run that holds it.
-    public init(library: Library) throws {
-        let path = library.lockURL.path
-        fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, mode_t(0o644))
-        guard fd >= 0 else { throw LibraryError(path: path, problem: "cannot open the lock file: \(AtomicFile.errorText())") }
-        if flock(fd, LOCK_EX | LOCK_NB) != 0 {
-            let busy = errno == EWOULDBLOCK
-            let text = AtomicFile.errorText()
-            let holder = (try? String(contentsOfFile: path, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
-            close(fd)
-            fd = -1
-            if busy {
-                let who = holder.isEmpty ? "" : " (\(holder))"
-                throw LibraryError(path: library.directory.path, problem: "the library is in use by another catalog run\(who); nothing was changed")
-            }
-            throw LibraryError(path: path, problem: "cannot lock: \(text)")
-        }
-        let host = ProcessInfo.processInfo.hostName
-        let note = "pid \(getpid()) on \(host) since \(ISO8601DateFormatter().string(from: Date()))\n"
-        ftruncate(fd, 0)
-        _ = note.withCString { pwrite(fd, $0, strlen($0), 0) }
-    }
-
-    /// Releases the lock.
-    public func release() {
-        if fd >= 0 {
-            flock(fd, LOCK_UN)
-            close(fd)
-            fd = -1
-        }
-    }
-
-    deinit { release() }
 }

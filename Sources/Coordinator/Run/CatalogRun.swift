@@ -27,7 +27,7 @@ public enum CatalogRun {
     public struct Options: Sendable {
         public var catalog: URL
         public var library: URL
-        /// Fixed group size, or `nil` for the automatic policy (see ``Scheduler``).
+        /// Fixed group size, or `nil` for the automatic policy (see ``GroupPlan``).
         public var groupSize: Int?
         /// Control endpoint: `nil` (ipc socket in the library), `tcp:PORT` (127.0.0.1) or
         /// `tcp:HOST:PORT` (a given interface, `*` for all).
@@ -92,7 +92,7 @@ public enum CatalogRun {
         let bytes = try world.broadcast(rank == 0 ? try JSONEncoder().encode(plan) : Data(), root: 0)
         plan = try JSONDecoder().decode(Plan.self, from: bytes)
         guard plan.code == 0 else { return rank == 0 ? plan.code : 0 }
-        let groups = Scheduler.groups(workers: world.size - 1, groupSize: plan.groupSize)
+        let groups = GroupPlan.groups(workers: world.size - 1, groupSize: plan.groupSize)
         let groupIndex = groups.firstIndex { $0.contains(rank) }
         let split = try world.split(color: groupIndex, key: rank)
         if rank == 0, let p = prepared {
@@ -105,13 +105,13 @@ public enum CatalogRun {
             p.lock.release()
             return code
         }
-        guard let group = split else { throw LibraryError(path: "MPI", problem: "rank \(rank) got no worker group") }
+        guard let group = split else { throw RunError("rank \(rank) got no worker group") }
         // Workers: the same catalog and model, from the (shared) file system.
         let catalog = try Catalog.load(URL(fileURLWithPath: plan.catalog))
         let model = try StableDiffusionModel(directory: catalog.model)
         var jobs: [String: Job] = [:]
         for job in Job.jobs(of: catalog, baseFingerprint: model.unetFingerprint) { jobs[job.name] = job }
-        let worker = Worker(world: world, group: group, groupIndex: groupIndex ?? 0, model: model, jobs: jobs, stopSignal: stopSignal)
+        let worker = Worker(world: world, group: group, model: model, jobs: jobs, stopSignal: stopSignal)
         return try worker.run()
     }
 
@@ -154,7 +154,7 @@ public enum CatalogRun {
         do {
             try library.create()
             lock = try LibraryLock(library: library)
-        } catch let error as LibraryError where error.problem.contains("in use") {
+        } catch let error as LibraryBusyError {
             throw PrepareError(code: ExitCode.busy, message: "\(error)")
         } catch {
             throw PrepareError(code: ExitCode.failure, message: "\(error)")
@@ -163,7 +163,7 @@ public enum CatalogRun {
         let index: LibraryIndex
         do { index = try library.readIndex() } catch { throw PrepareError(code: ExitCode.failure, message: "\(error)") }
         let pending = jobs.filter { !library.isComplete($0, index: index) }
-        let groupSize = Scheduler(groupSize: options.groupSize).groupSize(workers: workers, batchSizes: pending.map(\.config.batchSize))
+        let groupSize = GroupPlan(groupSize: options.groupSize).groupSize(workers: workers, batchSizes: pending.map(\.config.batchSize))
         let control: ZMQSocket
         do {
             control = try ZMQContext().socket(.rep)

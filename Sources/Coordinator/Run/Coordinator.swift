@@ -1,3 +1,4 @@
+import AtomicFiles
 import ControlSocket
 import Distributed
 import Foundation
@@ -14,7 +15,7 @@ final class Coordinator {
     /// A job's progress as the coordinator sees it.
     struct Entry {
         let job: Job
-        var state: String
+        var state: JobState
         var iteration = 0
         var group: Int?
         /// The latest state received (or read from the checkpoint).
@@ -59,9 +60,9 @@ final class Coordinator {
         self.endpoint = endpoint
         self.heartbeatTimeout = heartbeatTimeout
         self.index = index
-        entries = jobs.map { Entry(job: $0, state: library.isComplete($0, index: index) ? "skipped" : "pending") }
-        for k in entries.indices where entries[k].state == "skipped" { entries[k].iteration = entries[k].job.config.iterations }
-        for k in entries.indices where entries[k].state == "pending" {
+        entries = jobs.map { Entry(job: $0, state: library.isComplete($0, index: index) ? .skipped : .pending) }
+        for k in entries.indices where entries[k].state == .skipped { entries[k].iteration = entries[k].job.config.iterations }
+        for k in entries.indices where entries[k].state == .pending {
             let url = library.checkpointURL(entries[k].job.name)
             guard FileManager.default.fileExists(atPath: url.path) else { continue }
             if let cp = try? JobCheckpoint.read(from: url), cp.jobHash == entries[k].job.hash {
@@ -79,7 +80,7 @@ final class Coordinator {
 
     /// Runs until every job is finished, cancelled or interrupted; returns the exit code.
     func run() throws -> Int32 {
-        let skipped = entries.filter { $0.state == "skipped" }.map(\.job.name)
+        let skipped = entries.filter { $0.state == .skipped }.map(\.job.name)
         if !skipped.isEmpty { log("already in the library (same hash): \(skipped.joined(separator: ", "))") }
         writeStatus(force: true)
         while true {
@@ -98,14 +99,14 @@ final class Coordinator {
         let code: Int32
         if stopping != nil {
             code = StopSignal.exitCode
-        } else if entries.contains(where: { $0.state == "cancelled" || $0.state == "failed" }) {
+        } else if entries.contains(where: { $0.state == .cancelled }) {
             code = CatalogRun.ExitCode.incomplete
         } else {
             code = 0
         }
         writeStatus(force: true, final: code)
-        for g in groups { for r in g { try world.send(Packet(header: MessageHeader(iteration: Int(code))).encoded(), to: r, tag: Tag.finish) } }
-        let done = entries.filter { $0.state == "done" }.count
+        for g in groups { for r in g { try send(.finish(exitCode: code), to: r) } }
+        let done = entries.filter { $0.state == .done }.count
         log("finished: \(done) trained, \(skipped.count) already in the library, exit \(code)")
         return code
     }
@@ -115,17 +116,16 @@ final class Coordinator {
     /// Gives the next pending job to every free group, or tells it there is none.
     func dispatch() throws {
         for (g, ranks) in groups.enumerated() where groupJob[g] == nil && !groupsDone.contains(g) {
-            let next = stopping == nil ? entries.firstIndex(where: { $0.state == "pending" }) : nil
+            let next = stopping == nil ? entries.firstIndex(where: { $0.state == .pending }) : nil
             guard let k = next else {
-                for r in ranks { try world.send(Packet(header: MessageHeader(job: nil)).encoded(), to: r, tag: Tag.assign) }
+                for r in ranks { try send(.noMoreJobs, to: r) }
                 groupsDone.insert(g)
                 continue
             }
-            var packet = Packet(header: MessageHeader(job: entries[k].job.name, text: entries[k].job.hash))
-            if let latest = entries[k].latest { packet = Packet(state: latest, end: .running) }
-            let data = packet.encoded()
-            for r in ranks { try world.send(data, to: r, tag: Tag.assign) }
-            entries[k].state = "running"
+            let job = entries[k].job
+            let assignment = Message.assign(job: job.name, hash: job.hash, resume: entries[k].latest?.training)
+            for r in ranks { try send(assignment, to: r) }
+            entries[k].state = .running
             entries[k].group = g
             entries[k].runStart = Date()
             entries[k].runStartIteration = entries[k].iteration
@@ -140,33 +140,32 @@ final class Coordinator {
             let message = try world.receive(from: source, tag: tag)
             lastHeartbeat[source] = Date()
             if reportedSilent.remove(source) != nil { log("rank \(source) is heard from again") }
-            guard tag == Tag.progress else { continue }
-            let packet = try Packet(decoding: message.data)
-            guard let k = entries.firstIndex(where: { $0.job.name == packet.header.job }) else { continue }
-            try progress(k, packet)
+            guard tag == Tag.progress.rawValue, case .progress(let state, let end) = try Message(decoding: message.data, tag: tag),
+                  let k = entries.firstIndex(where: { $0.job.name == state.concept }) else { continue }
+            try progress(k, state, end: end)
         }
     }
 
-    func progress(_ k: Int, _ packet: Packet) throws {
-        let state = packet.state
+    /// Records a job's state and acts on how its group ended it.
+    func progress(_ k: Int, _ state: JobCheckpoint, end: JobEnd) throws {
         entries[k].latest = state
         entries[k].iteration = state.iteration
-        entries[k].loss = state.loss
+        entries[k].loss = state.training.loss
         let job = entries[k].job
-        switch packet.header.end {
+        switch end {
         case .running:
             if state.iteration % job.checkpointEvery == 0 || stopping != nil { try saveCheckpoint(k) }
             return
         case .completed:
             try finish(k)
-            entries[k].state = "done"
+            entries[k].state = .done
         case .cancelled:
             try saveCheckpoint(k)
-            entries[k].state = "cancelled"
+            entries[k].state = .cancelled
             log("\(job.name): cancelled at iteration \(state.iteration); checkpoint kept")
         case .interrupted:
             try saveCheckpoint(k)
-            entries[k].state = "interrupted"
+            entries[k].state = .interrupted
             log("\(job.name): interrupted at iteration \(state.iteration); checkpoint written")
             if stopping == nil { beginStopping("a worker received a stop signal") }
         }
@@ -187,24 +186,26 @@ final class Coordinator {
     func finish(_ k: Int) throws {
         guard let state = entries[k].latest else { return }
         let job = entries[k].job
-        var info = MembraneMetadata.describe(config: job.config, model: model, iterations: state.iteration,
-                                             seconds: state.seconds, loss: state.loss)
+        let training = state.training
+        var info = MembraneMetadata.describe(config: job.config, model: model, iterations: training.iteration,
+                                             seconds: training.seconds, loss: training.loss)
         info["membrane.job_hash"] = job.hash
         info["membrane.concept"] = job.name
         info["membrane.group_size"] = String(groups[entries[k].group ?? 0].count)
         info["membrane.job_format"] = Job.formatVersion
         try library.createFolder(job.name)
-        let membrane = try state.membrane(model: model, config: job.config, info: info)
+        let membrane = try training.membrane(model: model, config: job.config, info: info)
         try membrane.write(to: library.membraneURL(job.name))
         let formatter = ISO8601DateFormatter()
         index.entries[job.name] = LibraryEntry(
             concept: job.name, targets: membrane.targets, hash: job.hash, baseModel: model.directory.lastPathComponent,
-            baseFingerprint: job.baseFingerprint, iterations: state.iteration, groupSize: groups[entries[k].group ?? 0].count,
-            metrics: .init(erase: state.loss.erase, anchoring: state.loss.anchoring, total: state.loss.total),
-            seconds: state.seconds, finished: formatter.string(from: Date()), file: job.name + "/" + job.name + ".safetensors")
+            baseFingerprint: job.baseFingerprint, iterations: training.iteration, groupSize: groups[entries[k].group ?? 0].count,
+            metrics: .init(erase: training.loss.erase, anchoring: training.loss.anchoring, total: training.loss.total),
+            seconds: training.seconds, finished: formatter.string(from: Date()), file: job.name + "/" + job.name + ".safetensors")
         try library.writeIndex(index)
         AtomicFile.remove(library.checkpointURL(job.name))
-        log(String(format: "%@: done, %d iterations in %.1f s, erase %.5f anchoring %.6f", job.name, state.iteration, state.seconds, state.loss.erase, state.loss.anchoring))
+        log(String(format: "%@: done, %d iterations in %.1f s, erase %.5f anchoring %.6f", job.name, training.iteration, training.seconds,
+                          training.loss.erase, training.loss.anchoring))
     }
 
     /// Stops the run: checkpoints every running job's latest state at once, then asks the groups
@@ -213,16 +214,21 @@ final class Coordinator {
         stopping = Date()
         stopReason = reason
         log("\(reason): checkpointing and stopping after the current iterations")
-        for k in entries.indices where entries[k].state == "running" {
+        for k in entries.indices where entries[k].state == .running {
             do { try saveCheckpoint(k) } catch { log("\(entries[k].job.name): checkpoint failed: \(error)") }
-            if let g = entries[k].group { sendControl("stop", job: entries[k].job.name, group: g) }
+            if let g = entries[k].group { request(.stop, job: entries[k].job.name, group: g) }
         }
         writeStatus(force: true)
     }
 
-    func sendControl(_ command: String, job: String, group: Int) {
-        let packet = Packet(header: MessageHeader(job: job, text: command))
-        try? world.send(packet.encoded(), to: groups[group][0], tag: Tag.control)
+    /// Sends `request` for `job` to the leader of `group`.
+    func request(_ request: JobRequest, job: String, group: Int) {
+        try? send(.control(job: job, request: request), to: groups[group][0])
+    }
+
+    /// Sends a message to world rank `rank`.
+    func send(_ message: Message, to rank: Int) throws {
+        try world.send(message.encoded(), to: rank, tag: message.tag.rawValue)
     }
 
     /// Logs ranks silent for longer than the heartbeat timeout (once per silence).

@@ -1,41 +1,41 @@
+import AtomicFiles
 import ControlSocket
 import Foundation
 
 extension Coordinator {
-    /// Answers one control request if one arrives within `wait`: `status` (the run as JSON) or
-    /// `cancel <concept>`.
+    /// Answers one control request if one arrives within `wait`.
     func serveControl(wait: Duration) throws {
-        guard let request = try control.receive(timeout: wait) else { return }
-        let text = String(decoding: request, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-        var reply: Data
-        if text == "status" {
-            reply = (try? Library.json(status())) ?? Data("{}".utf8)
-        } else if text.hasPrefix("cancel ") {
-            reply = Data(cancel(String(text.dropFirst("cancel ".count))).utf8)
+        guard let data = try control.receive(timeout: wait) else { return }
+        let reply: ControlReply
+        if let request = try? ControlCoding.decode(ControlRequest.self, from: data) {
+            switch request {
+            case .status: reply = .status(status())
+            case .cancel(let concept): reply = cancel(concept)
+            }
         } else {
-            reply = Data("error: unknown request '\(text)' (status, cancel <concept>)".utf8)
+            reply = .refused("not a control request (expected a JSON ControlRequest: status or cancel)")
         }
-        try control.send(reply)
+        try control.send((try? ControlCoding.encode(reply)) ?? Data())
     }
 
     /// Cancels a job: a pending one never starts; a running one stops after its current
     /// iteration, with a checkpoint, so a later run resumes it.
-    func cancel(_ name: String) -> String {
+    func cancel(_ name: String) -> ControlReply {
         guard let k = entries.firstIndex(where: { $0.job.name == name }) else {
-            return "error: no job '\(name)' in this run (jobs: \(entries.map(\.job.name).joined(separator: ", ")))"
+            return .refused("no job '\(name)' in this run (jobs: \(entries.map(\.job.name).joined(separator: ", ")))")
         }
         switch entries[k].state {
-        case "pending":
-            entries[k].state = "cancelled"
+        case .pending:
+            entries[k].state = .cancelled
             log("\(name): cancelled before it started")
             writeStatus(force: true)
-            return "ok: \(name) cancelled before it started"
-        case "running":
-            if let g = entries[k].group { sendControl("cancel", job: name, group: g) }
+            return .accepted("\(name) cancelled before it started")
+        case .running:
+            if let g = entries[k].group { request(.cancel, job: name, group: g) }
             log("\(name): cancel requested")
-            return "ok: \(name) stops after its current iteration, with a checkpoint"
+            return .accepted("\(name) stops after its current iteration, with a checkpoint")
         default:
-            return "error: \(name) is \(entries[k].state), nothing to cancel"
+            return .refused("\(name) is \(entries[k].state.rawValue), nothing to cancel")
         }
     }
 
@@ -50,9 +50,9 @@ extension Coordinator {
             if let start = e.runStart, e.iteration > e.runStartIteration {
                 let r = Double(e.iteration - e.runStartIteration) / max(now.timeIntervalSince(start), 1e-9)
                 rate = r
-                if e.state == "running" { eta = Double(total - e.iteration) / r }
+                if e.state == .running { eta = Double(total - e.iteration) / r }
             }
-            let ranks = e.state == "running" ? (e.group.map { groups[$0] } ?? []) : []
+            let ranks = e.state == .running ? (e.group.map { groups[$0] } ?? []) : []
             let beat = ranks.compactMap { lastHeartbeat[$0] }.min().map { now.timeIntervalSince($0) }
             jobs.append(.init(name: e.job.name, state: e.state, iteration: e.iteration, total: total, itPerSecond: rate,
                               etaSeconds: eta, ranks: ranks, lastHeartbeatSecondsAgo: beat, hash: e.job.hash, lastLoss: e.loss?.total))
@@ -64,9 +64,9 @@ extension Coordinator {
                 ranks.append(.init(rank: r, group: g, lastHeartbeatSecondsAgo: ago, silent: ago > heartbeatTimeout))
             }
         }
-        var state = "running"
+        var state = RunState.running
         if let code {
-            state = code == 0 ? "finished" : (code == StopSignal.exitCode ? "interrupted" : "cancelled")
+            state = code == 0 ? .finished : (code == StopSignal.exitCode ? .interrupted : .cancelled)
         }
         let formatter = ISO8601DateFormatter()
         return RunStatus(state: state, library: library.directory.path, catalog: catalog.source.path, control: endpoint,

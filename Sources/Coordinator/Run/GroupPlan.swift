@@ -1,6 +1,6 @@
 import Foundation
 
-/// How workers are grouped and jobs handed out.
+/// How a catalog run's workers are grouped and jobs handed out.
 ///
 /// World rank 0 is the coordinator; ranks 1..<N are the W = N - 1 workers. At start the workers
 /// are split once (`MPI_Comm_split`) into groups of `groupSize` consecutive ranks; ranks left
@@ -17,11 +17,11 @@ import Foundation
 /// single-process run at the same group size (``GroupStep/simulate(_:groupSize:)``) and within
 /// 1e-5 across group sizes. Resuming a job at another group size is allowed; it then matches
 /// within that tolerance instead of bit for bit.
-public struct Scheduler: Equatable, Sendable {
+public struct GroupPlan: Equatable, Sendable {
     /// Fixed group size, or `nil` for the automatic policy.
     public var groupSize: Int?
 
-    /// A scheduler with a fixed group size, or `nil` for the automatic policy.
+    /// A plan with a fixed group size, or `nil` for the automatic policy.
     public init(groupSize: Int? = nil) {
         self.groupSize = groupSize
     }

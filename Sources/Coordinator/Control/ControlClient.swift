@@ -15,24 +15,29 @@ public enum ControlClient {
     }
 
     /// Sends one request and returns the reply, or `nil` if no run answered within `timeout`.
-    public static func request(_ text: String, endpoint: String, timeout: Duration = .seconds(3)) throws -> Data? {
+    public static func send(_ request: ControlRequest, endpoint: String, timeout: Duration = .seconds(3)) throws -> ControlReply? {
         if endpoint.hasPrefix("ipc://") {
             let path = String(endpoint.dropFirst("ipc://".count))
             if !FileManager.default.fileExists(atPath: path) { return nil }
         }
         let socket = try ZMQContext().socket(.req)
+        defer { socket.close() }
         try socket.setLinger(.zero)
         try socket.setSendTimeout(timeout)
         try socket.connect(endpoint)
-        try socket.send(text)
-        let reply = try socket.receive(timeout: timeout)
-        socket.close()
-        return reply
+        try socket.send(try ControlCoding.encode(request))
+        guard let data = try socket.receive(timeout: timeout) else { return nil }
+        do { return try ControlCoding.decode(ControlReply.self, from: data) } catch {
+            throw RunError("\(endpoint) answered with something that is not a control reply: \(error)")
+        }
     }
 
     /// The live status of the library's run, or `nil` if no run answers.
     public static func liveStatus(endpoint: String) throws -> RunStatus? {
-        guard let data = try request("status", endpoint: endpoint) else { return nil }
-        return try RunStatus.decoder.decode(RunStatus.self, from: data)
+        switch try send(.status, endpoint: endpoint) {
+        case .status(let status)?: return status
+        case .refused(let reason)?: throw RunError("\(endpoint): \(reason)")
+        default: return nil
+        }
     }
 }

@@ -1,0 +1,60 @@
+/// Where a job of a catalog run stands.
+public enum JobState: String, Codable, Sendable {
+    /// Waiting for a free worker group.
+    case pending
+    /// Being trained by a group.
+    case running
+    /// Trained in this run and written to the library.
+    case done
+    /// Already in the library with the same hash: not trained again.
+    case skipped
+    /// Stopped by `membrane cancel` (its checkpoint is kept, a later run resumes it).
+    case cancelled
+    /// Checkpointed and stopped by a signal; a later run resumes it.
+    case interrupted
+}
+
+/// Where a catalog run stands, as `status.json` records it.
+public enum RunState: String, Codable, Sendable {
+    case running
+    /// Every job done or skipped.
+    case finished
+    /// Stopped by a signal after checkpointing.
+    case interrupted
+    /// Finished, with some jobs cancelled.
+    case cancelled
+}
+
+/// Why a group stopped training a job.
+public enum JobEnd: String, Codable, Sendable {
+    /// Still running (a progress report).
+    case running
+    /// All iterations done.
+    case completed
+    /// `membrane cancel` asked for it.
+    case cancelled
+    /// A signal (SIGTERM, SIGINT, SIGUSR1) asked the whole run to stop.
+    case interrupted
+}
+
+/// What a group has been asked to do at the end of the current iteration. Every rank of a group
+/// contributes its own requests to the iteration's all-reduce, so all of them learn the union
+/// in the same iteration.
+public struct GroupRequests: Equatable, Sendable {
+    /// Stop this job (a `membrane cancel`, which reaches the group's leader).
+    public var cancel = false
+    /// Stop the whole run (a signal on any rank).
+    public var stop = false
+
+    public init(cancel: Bool = false, stop: Bool = false) {
+        self.cancel = cancel
+        self.stop = stop
+    }
+}
+
+/// A failure of the run itself (MPI, messages, ranks that disagree), not of its input files.
+public struct RunError: Error, CustomStringConvertible, Equatable {
+    public let message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
