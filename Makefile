@@ -13,6 +13,7 @@ VENV := .venv
 PY_PACKAGES := torch diffusers transformers safetensors numpy
 BENCH_RUNS ?= 5
 BENCH_COMPARE_FLAGS ?=
+PERFORMANCE_DOC ?= docs/performance.md
 
 .PHONY: help deps build test demo bench bench-compare clean
 
@@ -22,7 +23,8 @@ help:
 	@echo "make test   deps, build everything with tests, run the test suite"
 	@echo "make demo   deps, build, run membrane doctor and the demo"
 	@echo "make bench  deps, release build, run .build/release/MembraneBench"
-	@echo "make bench-compare  same work timed in PyTorch CPU (venv $(VENV)/) and Membrane, ratios in one table"
+	@echo "make bench-compare  same work timed in PyTorch CPU (venv $(VENV)/) and Membrane, ratios in one table,"
+	@echo "                    also written to $(PERFORMANCE_DOC) (PERFORMANCE_DOC=path)"
 	@echo "                    (BENCH_RUNS=N, default $(BENCH_RUNS); BENCH_COMPARE_FLAGS=--quick skips SD v1.5,"
 	@echo "                    BENCH_COMPARE_FLAGS='--only training' the training iteration vs the reference loop alone)"
 	@echo "make clean  remove build products"
@@ -82,7 +84,7 @@ bench-compare: deps
 	  $(VENV)/bin/pip install $(PY_PACKAGES); \
 	fi
 	$(SWIFT) build -c release --product MembraneBench
-	$(VENV)/bin/python bench/compare_pytorch.py --runs $(BENCH_RUNS) $(BENCH_COMPARE_FLAGS)
+	$(VENV)/bin/python bench/compare_pytorch.py --runs $(BENCH_RUNS) --doc $(PERFORMANCE_DOC) $(BENCH_COMPARE_FLAGS)
 
 clean:
 	$(SWIFT) package clean
