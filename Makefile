@@ -24,7 +24,7 @@ RESULTS_OUT ?= out/results
 RESULTS_DOC ?= docs/results.md
 SHARED_MODELS ?= ../shared/models
 
-.PHONY: help deps build test demo bench bench-compare results clean
+.PHONY: help deps build test demo bench bench-compare results scripts-test clean
 
 help:
 	@echo "make deps   install missing Debian packages ($(APT_PACKAGES))"
@@ -39,6 +39,7 @@ help:
 	@echo "make results  build, train the ShapesWorld membranes, evaluate them, write $(RESULTS_DOC) (~25 min)"
 	@echo "              (MEMBRANE=binary, RESULTS_SEEDS=N (default $(RESULTS_SEEDS)), RESULTS_ITERATIONS=N,"
 	@echo "              RESULTS_STEPS=N, RESULTS_OUT=dir (default $(RESULTS_OUT)), RESULTS_DOC=path)"
+	@echo "make scripts-test  unit tests of the Python scripts in bench/ (no build, no PyTorch)"
 	@echo "make clean  remove build products"
 
 # Installs only what dpkg does not report as installed; silent when everything is there.
@@ -105,6 +106,9 @@ results: build
 	MEMBRANE="$(MEMBRANE)" RESULTS_SEEDS="$(RESULTS_SEEDS)" RESULTS_ITERATIONS="$(RESULTS_ITERATIONS)" \
 	RESULTS_STEPS="$(RESULTS_STEPS)" RESULTS_OUT="$(RESULTS_OUT)" RESULTS_DOC="$(RESULTS_DOC)" \
 	SHARED_MODELS="$(SHARED_MODELS)" bench/results.sh
+
+scripts-test:
+	python3 -m unittest discover -s bench -p 'test_*.py' -v
 
 clean:
 	$(SWIFT) package clean
