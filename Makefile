@@ -36,7 +36,7 @@ help:
 	@echo "                    also written to $(PERFORMANCE_DOC) (PERFORMANCE_DOC=path)"
 	@echo "                    (BENCH_RUNS=N, default $(BENCH_RUNS); BENCH_COMPARE_FLAGS=--quick skips SD v1.5,"
 	@echo "                    BENCH_COMPARE_FLAGS='--only training' the training iteration vs the reference loop alone)"
-	@echo "make results  build, train the ShapesWorld membranes, evaluate them, write $(RESULTS_DOC) (~25 min)"
+	@echo "make results  build, train the ShapesWorld membranes, evaluate them, write $(RESULTS_DOC) (a long run)"
 	@echo "              (MEMBRANE=binary, RESULTS_SEEDS=N (default $(RESULTS_SEEDS)), RESULTS_ITERATIONS=N,"
 	@echo "              RESULTS_STEPS=N, RESULTS_OUT=dir (default $(RESULTS_OUT)), RESULTS_DOC=path)"
 	@echo "make scripts-test  unit tests of the Python scripts in bench/ (no build, no PyTorch)"
