@@ -519,7 +519,7 @@ def main():
     parser.add_argument("--no-doc", action="store_true", help="print the table only")
     args = parser.parse_args()
     started_utc = docheader.utc_now()
-    command = shlex.join([shown_path(sys.executable), shown_path(os.path.abspath(sys.argv[0]))] + sys.argv[1:])
+    command = shlex.join([shown_path(sys.executable), shown_path(os.path.abspath(__file__))] + sys.argv[1:])
     if not os.access(args.bench, os.X_OK):
         sys.exit(f"compare_pytorch: {args.bench} missing; build it with "
                  "`swift build -c release --product MembraneBench` (make bench-compare does)")
