@@ -13,8 +13,18 @@ VENV := .venv
 PY_PACKAGES := torch diffusers transformers safetensors numpy
 BENCH_RUNS ?= 5
 BENCH_COMPARE_FLAGS ?=
+PERFORMANCE_DOC ?= docs/performance.md
 
-.PHONY: help deps build test demo bench bench-compare clean
+# results: bench/results.sh trains and evaluates the ShapesWorld membranes and writes RESULTS_DOC.
+# Empty RESULTS_ITERATIONS / RESULTS_STEPS: the configs' iterations and evaluate's 30 steps.
+RESULTS_SEEDS ?= 4
+RESULTS_ITERATIONS ?=
+RESULTS_STEPS ?=
+RESULTS_OUT ?= out/results
+RESULTS_DOC ?= docs/results.md
+SHARED_MODELS ?= ../shared/models
+
+.PHONY: help deps build test demo bench bench-compare results scripts-test clean
 
 help:
 	@echo "make deps   install missing Debian packages ($(APT_PACKAGES))"
@@ -22,9 +32,14 @@ help:
 	@echo "make test   deps, build everything with tests, run the test suite"
 	@echo "make demo   deps, build, run membrane doctor and the demo"
 	@echo "make bench  deps, release build, run .build/release/MembraneBench"
-	@echo "make bench-compare  same work timed in PyTorch CPU (venv $(VENV)/) and Membrane, ratios in one table"
+	@echo "make bench-compare  same work timed in PyTorch CPU (venv $(VENV)/) and Membrane, ratios in one table,"
+	@echo "                    also written to $(PERFORMANCE_DOC) (PERFORMANCE_DOC=path)"
 	@echo "                    (BENCH_RUNS=N, default $(BENCH_RUNS); BENCH_COMPARE_FLAGS=--quick skips SD v1.5,"
 	@echo "                    BENCH_COMPARE_FLAGS='--only training' the training iteration vs the reference loop alone)"
+	@echo "make results  build, train the ShapesWorld membranes, evaluate them, write $(RESULTS_DOC) (a long run)"
+	@echo "              (MEMBRANE=binary, RESULTS_SEEDS=N (default $(RESULTS_SEEDS)), RESULTS_ITERATIONS=N,"
+	@echo "              RESULTS_STEPS=N, RESULTS_OUT=dir (default $(RESULTS_OUT)), RESULTS_DOC=path)"
+	@echo "make scripts-test  unit tests of the Python scripts in bench/ (no build, no PyTorch)"
 	@echo "make clean  remove build products"
 
 # Installs only what dpkg does not report as installed; silent when everything is there.
@@ -55,7 +70,7 @@ test: deps
 DEMO_PROMPTS := --prompt "a red circle" --prompt "a red square" --prompt "a blue triangle" \
 	--prompt "a green cross" --prompt "a yellow circle" --prompt "an orange diamond"
 DEMO_ITERATIONS ?= 300
-MEMBRANE := .build/release/membrane
+MEMBRANE ?= .build/release/membrane
 
 demo: build
 	$(MEMBRANE) doctor
@@ -82,7 +97,18 @@ bench-compare: deps
 	  $(VENV)/bin/pip install $(PY_PACKAGES); \
 	fi
 	$(SWIFT) build -c release --product MembraneBench
-	$(VENV)/bin/python bench/compare_pytorch.py --runs $(BENCH_RUNS) $(BENCH_COMPARE_FLAGS)
+	$(VENV)/bin/python bench/compare_pytorch.py --runs $(BENCH_RUNS) --doc $(PERFORMANCE_DOC) $(BENCH_COMPARE_FLAGS)
+
+# Trains red and triangle (configs/shapesworld/), evaluates red, triangle, both composed, red on
+# shapesworld-a-pastel and (when present) shapesworld-a-synonyms with three transports, and
+# writes $(RESULTS_DOC) with date, CPU, commit and the exact commands.
+results: build
+	MEMBRANE="$(MEMBRANE)" RESULTS_SEEDS="$(RESULTS_SEEDS)" RESULTS_ITERATIONS="$(RESULTS_ITERATIONS)" \
+	RESULTS_STEPS="$(RESULTS_STEPS)" RESULTS_OUT="$(RESULTS_OUT)" RESULTS_DOC="$(RESULTS_DOC)" \
+	SHARED_MODELS="$(SHARED_MODELS)" bench/results.sh
+
+scripts-test:
+	python3 -m unittest discover -s bench -p 'test_*.py' -v
 
 clean:
 	$(SWIFT) package clean

@@ -13,7 +13,11 @@ shapesworld-a, the reference's cost structure: every eps CFG-batched, see pytorc
 as TrainingBench.swift times Membrane's: mean seconds per iteration over a fixed run of 30
 iterations, median over max(1, runs // 2) runs.
 
+The combined table is printed and also written, with the date (UTC), CPU (lscpu), commit and the
+exact commands, to docs/performance.md (--doc PATH elsewhere, --no-doc not at all).
+
 Usage: python bench/compare_pytorch.py [--runs N] [--quick] [--only GROUP] [--bench PATH] [--model DIR]
+                                       [--doc PATH | --no-doc]
   --quick  skip the SD v1.5 UNet (and MembraneBench runs --only kernels, unet-small, training)
   --only   kernels, unet or training: that group alone on both sides (MembraneBench --only GROUP)
 """
@@ -24,10 +28,14 @@ import json
 import os
 import re
 import resource
+import shlex
 import statistics
 import subprocess
 import sys
 import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import docheader  # noqa: E402
 
 # Local folders only: no hub look-ups, no download progress bars, no advice to install accelerate.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -430,8 +438,9 @@ def parse_membrane(text):
     return rows, titles
 
 
-def run_membrane(bench, runs, model_dir, quick, only):
-    """Runs MembraneBench (streaming its output) and returns everything it printed."""
+def run_membrane(bench, runs, model_dir, quick, only, commands=None):
+    """Runs MembraneBench (streaming its output) and returns everything it printed; appends each
+    command line to `commands` when given."""
     if only:
         invocations = [["--only", "unet-small" if only == "unet" and quick else only]]
     elif quick:
@@ -442,6 +451,8 @@ def run_membrane(bench, runs, model_dir, quick, only):
     for extra in invocations:
         command = [bench, "--runs", str(runs), "--model", model_dir] + extra
         log("$ " + " ".join(command))
+        if commands is not None:
+            commands.append(shlex.join(shown_path(a) for a in command))
         process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                    text=True, bufsize=1)
         for line in process.stdout:
@@ -452,6 +463,49 @@ def run_membrane(bench, runs, model_dir, quick, only):
     return "".join(output)
 
 
+def shown_path(path):
+    """`path` relative to the repository root when it is a path inside it, else unchanged."""
+    if os.path.isabs(path) and os.path.abspath(path).startswith(ROOT + os.sep):
+        return os.path.relpath(path, ROOT)
+    return path
+
+
+def performance_page(started, command, bench_commands, versions, runs, titles, table, notes, missing,
+                     loads, busy):
+    """docs/performance.md: header (date, CPU, commit), the exact commands, and the combined table
+    `table` of (label, Membrane seconds or None, PyTorch seconds or None, ratio text)."""
+    lines = docheader.header_lines("Membrane vs PyTorch CPU", started)
+    lines += [
+        f"- PyTorch side: {versions}",
+        "",
+        "Written by `make bench-compare` (`bench/compare_pytorch.py`); do not edit by hand, run it again.",
+        f"Medians of the timed runs (runs {runs}, after one warm-up call), 2 threads on each side, both"
+        " measured in the same run. Ratio > 1: Membrane slower; < 1: Membrane faster.",
+        "",
+        "## Commands",
+        "",
+        "Run from the repository root; the script runs MembraneBench itself after the PyTorch side:",
+        "",
+        "```sh",
+        command,
+    ] + [f"# then: {c}" for c in bench_commands] + ["```", ""]
+    if titles:
+        lines += ["MembraneBench tables: " + "; ".join(titles), ""]
+    lines += ["| benchmark | Membrane | PyTorch | Membrane/PyTorch |", "|---|---|---|---|"]
+    for label, m, p, ratio in table:
+        lines.append(f"| {label} | {format_time(m) if m is not None else '-'} | "
+                     f"{format_time(p) if p is not None else '-'} | {ratio} |")
+    lines.append("")
+    lines += [f"- {note}" for note in notes]
+    if missing:
+        lines.append(f"- not in MembraneBench's output: {', '.join(missing)}")
+    lines.append("- 1-minute load average: " + ", ".join(f"{k} {v}" for k, v in loads.items()))
+    if busy:
+        lines.append("- **the machine was busy (load > 3 where the benchmark itself makes 2): timings and"
+                     " ratios are unreliable; rerun when quiet**")
+    return "\n".join(lines) + "\n"
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=5, help="timed runs per benchmark (MembraneBench's --runs)")
@@ -460,7 +514,12 @@ def main():
                         help="this group alone on both sides (MembraneBench --only GROUP)")
     parser.add_argument("--bench", default=os.path.join(ROOT, ".build", "release", "MembraneBench"))
     parser.add_argument("--model", default=os.path.join(ROOT, "models", "shapesworld-a"))
+    parser.add_argument("--doc", default=os.path.join(ROOT, "docs", "performance.md"),
+                        help="markdown page the table is also written to (default docs/performance.md)")
+    parser.add_argument("--no-doc", action="store_true", help="print the table only")
     args = parser.parse_args()
+    started_utc = docheader.utc_now()
+    command = shlex.join([shown_path(sys.executable), shown_path(os.path.abspath(__file__))] + sys.argv[1:])
     if not os.access(args.bench, os.X_OK):
         sys.exit(f"compare_pytorch: {args.bench} missing; build it with "
                  "`swift build -c release --product MembraneBench` (make bench-compare does)")
@@ -492,35 +551,47 @@ def main():
 
     loads["Membrane start"] = load()
     started = time.perf_counter()
-    membrane, titles = parse_membrane(run_membrane(args.bench, args.runs, args.model, args.quick, args.only))
+    bench_commands = []
+    membrane, titles = parse_membrane(run_membrane(args.bench, args.runs, args.model, args.quick, args.only,
+                                                   bench_commands))
     log(f"# MembraneBench took {time.perf_counter() - started:.0f} s")
     loads["end"] = load()
 
     names = list(results) + [n for n in membrane if n not in results]
+    table = []
+    for name in names:
+        m = membrane.get(name, (None, ""))[0]
+        p = results.get(name)
+        table.append((LABELS.get(name, name), m, p, f"{m / p:.2f}" if m is not None and p else "-"))
     print(f"\n## Membrane vs PyTorch CPU ({versions}; 2 threads each; medians, runs {args.runs})")
     for title in titles:
         print(f"   Membrane table: {title}")
     width = max([42] + [len(LABELS.get(n, n)) + 2 for n in names])
     print(f"{'benchmark':<{width}}{'Membrane':>12}{'PyTorch':>12}{'Membrane/PyTorch':>18}")
-    for name in names:
-        m = membrane.get(name, (None, ""))[0]
-        p = results.get(name)
-        ratio = f"{m / p:.2f}" if m is not None and p else "-"
-        print(f"{LABELS.get(name, name):<{width}}{format_time(m) if m is not None else '-':>12}"
+    for label, m, p, ratio in table:
+        print(f"{label:<{width}}{format_time(m) if m is not None else '-':>12}"
               f"{format_time(p) if p is not None else '-':>12}{ratio:>18}")
+    row_notes = []
     for name in names:
         rss = re.search(r"peak RSS [0-9.]+ GB", membrane.get(name, (None, ""))[1])
         parts = ([f"Membrane {rss.group(0)}"] if rss else []) + ([notes[name]] if name in notes else [])
         if parts:
-            print(f"  {LABELS.get(name, name)}: {'; '.join(parts)}")
+            row_notes.append(f"{LABELS.get(name, name)}: {'; '.join(parts)}")
+            print(f"  {row_notes[-1]}")
     missing = [n for n in results if n not in membrane]
     if missing:
         print(f"  not in MembraneBench's output: {', '.join(missing)}")
     print("  ratio > 1: Membrane slower; < 1: Membrane faster")
     print("  1-minute load average (2 cores): " + ", ".join(f"{k} {v}" for k, v in loads.items()))
-    if max(float(v) for v in loads.values()) > 3:
+    busy = max(float(v) for v in loads.values()) > 3
+    if busy:
         print("  warning: the machine was busy (load > 3 where the benchmark itself makes 2): "
               "timings and ratios are unreliable, PyTorch's small-UNet rows worst; rerun when quiet")
+    if not args.no_doc:
+        docheader.write_atomically(args.doc, performance_page(
+            started_utc, command, bench_commands, versions, args.runs, titles, table, row_notes, missing,
+            loads, busy))
+        print(f"wrote {args.doc}")
 
 
 if __name__ == "__main__":

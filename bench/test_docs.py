@@ -1,0 +1,142 @@
+"""Tests of the writers of docs/results.md (results.py) and docs/performance.md (compare_pytorch.py)
+on small made-up inputs: `make scripts-test` (or python3 -m unittest discover -s bench -p 'test_*.py').
+Standard library only; nothing is built, trained or timed, PyTorch is not imported."""
+
+import json
+import os
+import struct
+import sys
+import tempfile
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import compare_pytorch  # noqa: E402
+import docheader  # noqa: E402
+import results  # noqa: E402
+
+
+def accuracy(colour, shape, pictures):
+    return {"both": min(colour, shape), "colour": colour, "pictures": pictures, "shape": shape}
+
+
+def run(transport, after, colour_drop, shape_drop, mean_db, identical, pictures=25):
+    return {
+        "transport": transport, "seconds": 1.0,
+        "all": accuracy(0.9, 0.9, 30),
+        "targets": [{"concept": "red", "kind": "colour", "before": 1.0, "after": after, "pictures": 5}],
+        "others": {
+            "before": accuracy(0.92, 0.92, pictures), "after": accuracy(0.92, 0.88, pictures),
+            "colourDropPoints": colour_drop, "shapeDropPoints": shape_drop,
+            "pictures": pictures, "prompts": 25,
+            "psnr": {"capDB": 100, "identicalPictures": identical, "meanDB": mean_db,
+                     "minimumDB": 30.0, "pictures": pictures},
+        },
+    }
+
+
+REPORT = {
+    "settings": {"model": os.path.join(docheader.ROOT, "models", "shapesworld-a"),
+                 "membranes": [{"path": "/tmp/red.safetensors", "targets": ["red"]}],
+                 "targets": ["red"], "transports": ["fixed:1.0", "facilitated-reference", "facilitated"],
+                 "seeds": 1, "firstSeed": 0, "steps": 5, "cfg": 5.0, "sampler": "ddim",
+                 "prompts": ["a red circle"] * 30},
+    "base": accuracy(0.9333333333333333, 0.9583333333333334, 30),
+    "runs": [run("fixed:1.0", 0.0, 23.0, 4.000000000000004, 19.43, 0),
+             run("facilitated-reference", 0.125, -0.0, 0.0, 41.2, 5),
+             run("facilitated", 0.0, 0.0, 0.0, 100.0, 25)],
+    "prompts": [],
+    "timing": {"loadSeconds": 1.0, "baseSeconds": 2.0, "readingSeconds": 0.5, "totalSeconds": 12.5},
+}
+
+
+def write_membrane(path, iterations=5):
+    """A safetensors file with one tiny tensor and a membrane's metadata."""
+    metadata = {"membrane.targets": '["red"]', "membrane.iterations": str(iterations),
+                "membrane.seed": "0", "membrane.base_model": "shapesworld-a",
+                "membrane.train_seconds": "2.6", "membrane.final_loss": "erase=0.02 anchoring=5e-05",
+                "prompts": "red", "rank": "1", "alpha": "1.0"}
+    header = json.dumps({"__metadata__": metadata,
+                         "x.alpha": {"dtype": "F32", "shape": [], "data_offsets": [0, 4]}}).encode()
+    with open(path, "wb") as f:
+        f.write(struct.pack("<Q", len(header)) + header + struct.pack("<f", 1.0))
+
+
+class ResultsPageTests(unittest.TestCase):
+    def test_cells(self):
+        self.assertEqual(results.percent(1.0), "100%")
+        self.assertEqual(results.percent(0.9583333), "95.8%")
+        self.assertEqual(results.percent(0.0), "0%")
+        self.assertEqual(results.one_decimal(-0.0), "0.0")
+        self.assertEqual(results.psnr_cell({"pictures": 100, "identicalPictures": 100, "meanDB": 100, "capDB": 100}),
+                         "identical (100/100)")
+        self.assertEqual(results.psnr_cell({"pictures": 100, "identicalPictures": 0, "meanDB": 19.44, "capDB": 100}),
+                         "19.4 dB")
+        self.assertEqual(results.transport_label("fixed:1.0"), "fixed:1.0 (plain LoRA)")
+
+    def test_page_end_to_end(self):
+        with tempfile.TemporaryDirectory() as folder:
+            report = os.path.join(folder, "report.json")
+            with open(report, "w", encoding="utf-8") as f:
+                json.dump(REPORT, f)
+            membrane = os.path.join(folder, "red.safetensors")
+            write_membrane(membrane)
+            commands = os.path.join(folder, "commands.tsv")
+            with open(commands, "w", encoding="utf-8") as f:
+                f.write("2.7\tmembrane train --config configs/shapesworld/red.yaml --out red.safetensors\n")
+                f.write("12.5\tmembrane evaluate --membrane red.safetensors --seeds 1 --out eval-red\n")
+            doc = os.path.join(folder, "docs", "results.md")
+            results.main(["--doc", doc, "--commands", commands, "--membrane", membrane,
+                          "--evaluation", f"red={report}", "--note", "a note",
+                          "--overrides", "RESULTS_SEEDS=1", "--started", "2025-01-02 03:04 UTC"])
+            with open(doc, encoding="utf-8") as f:
+                text = f.read()
+        self.assertIn("- Date: 2025-01-02 03:04 UTC", text)
+        self.assertIn("- CPU: ", text)
+        self.assertIn("- Commit: ", text)
+        self.assertIn("Reduced settings (RESULTS_SEEDS=1)", text)
+        self.assertIn("membrane train --config configs/shapesworld/red.yaml --out red.safetensors  # 3 s", text)
+        self.assertIn("| red | fixed:1.0 (plain LoRA) | red 100% -> 0% | 23.0 / 4.0 points (25 pictures) | 19.4 dB |", text)
+        self.assertIn("| red | facilitated-reference (paper's rule) | red 100% -> 12.5% | 0.0 / 0.0 points (25 pictures)"
+                      " | 41.2 dB (5/25 identical, counted as 100 dB) |", text)
+        self.assertIn("| red | facilitated (default) | red 100% -> 0% | 0.0 / 0.0 points (25 pictures) | identical (25/25) |", text)
+        self.assertIn("| red | `models/shapesworld-a` | `/tmp/red.safetensors` | 93.3% / 95.8% | 30 (30 prompts x 1 seeds) | 5, 5 | 12 s |", text)
+        self.assertIn("| red | shapesworld-a | 5 | 0 | 2.6 s | 0.520 s | erase=0.02 anchoring=5e-05 |", text)
+        self.assertIn("- a note", text)
+
+
+class PerformancePageTests(unittest.TestCase):
+    def test_page(self):
+        table = [("sgemm 2048^3", 0.262, 0.260, "1.01"),
+                 ("training iteration, red.yaml (reference loop)", 0.476, 2.45, "0.19"),
+                 ("only in MembraneBench", 0.0123, None, "-")]
+        text = compare_pytorch.performance_page(
+            "2025-01-02 03:04 UTC", ".venv/bin/python bench/compare_pytorch.py --runs 5",
+            [".build/release/MembraneBench --runs 5 --model models/shapesworld-a"],
+            "torch 2.x, diffusers 0.x", 5, ["kernels"], table,
+            ["training iteration, red.yaml (reference loop): PyTorch: 132 adapted layers"], [],
+            {"PyTorch start": "0.5", "Membrane start": "2.0", "end": "2.1"}, False)
+        with tempfile.TemporaryDirectory() as folder:
+            doc = os.path.join(folder, "docs", "performance.md")
+            docheader.write_atomically(doc, text)
+            with open(doc, encoding="utf-8") as f:
+                self.assertEqual(f.read(), text)
+            self.assertEqual(os.listdir(os.path.dirname(doc)), ["performance.md"])
+        self.assertIn("- Date: 2025-01-02 03:04 UTC", text)
+        self.assertIn("- CPU: ", text)
+        self.assertIn(".venv/bin/python bench/compare_pytorch.py --runs 5\n", text)
+        self.assertIn("# then: .build/release/MembraneBench --runs 5 --model models/shapesworld-a", text)
+        self.assertIn("| sgemm 2048^3 | 262.00 ms | 260.00 ms | 1.01 |", text)
+        self.assertIn("| training iteration, red.yaml (reference loop) | 476.00 ms | 2.45 s | 0.19 |", text)
+        self.assertIn("| only in MembraneBench | 12.30 ms | - | - |", text)
+        self.assertIn("- 1-minute load average: PyTorch start 0.5, Membrane start 2.0, end 2.1", text)
+        self.assertNotIn("busy", text)
+
+    def test_shown_path(self):
+        inside = os.path.join(compare_pytorch.ROOT, ".build", "release", "MembraneBench")
+        self.assertEqual(compare_pytorch.shown_path(inside), os.path.join(".build", "release", "MembraneBench"))
+        self.assertEqual(compare_pytorch.shown_path("--runs"), "--runs")
+        self.assertEqual(compare_pytorch.shown_path("/usr/bin/python3"), "/usr/bin/python3")
+
+
+if __name__ == "__main__":
+    unittest.main()
