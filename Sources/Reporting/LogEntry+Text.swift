@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 
 extension LogEntry {
@@ -11,7 +12,7 @@ extension LogEntry {
     }
 
     /// A metadata value as it stands after `key=`: bare when that is unambiguous, otherwise
-    /// quoted with backslash escapes.
+    /// quoted as a JSON string.
     static func textValue(_ value: Logger.MetadataValue) -> String {
         let text = value.description
         let plain = !text.isEmpty && !text.unicodeScalars.contains { scalar in
@@ -21,24 +22,11 @@ extension LogEntry {
         return plain ? text : quoted(text)
     }
 
-    /// `text` in double quotes, with quotes, backslashes and control characters escaped.
+    /// `text` as a JSON string literal: in double quotes, with quotes, backslashes and control
+    /// characters escaped.
     static func quoted(_ text: String) -> String {
-        var result = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": result += "\\\""
-            case "\\": result += "\\\\"
-            case "\n": result += "\\n"
-            case "\r": result += "\\r"
-            case "\t": result += "\\t"
-            default:
-                if scalar.properties.generalCategory == .control {
-                    result += "\\u{\(String(scalar.value, radix: 16))}"
-                } else {
-                    result.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return result + "\""
+        // A lone string always serializes once fragments are allowed.
+        let data = try! JSONSerialization.data(withJSONObject: text, options: [.fragmentsAllowed, .withoutEscapingSlashes])
+        return String(decoding: data, as: UTF8.self)
     }
 }

@@ -26,9 +26,8 @@ final class LogHandlerTests: XCTestCase {
     func testTextQuotesValuesThatWouldBeAmbiguous() {
         let output = CapturedOutput()
         let log = logger("train", format: .text, into: output)
-        log.warning("odd values", metadata: ["path": "/a b/c", "empty": "", "eq": "a=b", "nl": "x\ny\"z"])
-        XCTAssertEqual(output.lines,
-                       [#"2026-12-01T12:00:00Z warning train: odd values empty="" eq="a=b" nl="x\ny\"z" path="/a b/c""#])
+        log.warning("odd values", metadata: ["path": "/a b/c", "empty": "", "eq": "a=b", "nl": "x\ny\"z", "ctl": "a\u{1}b"])
+        XCTAssertEqual(output.lines, [#"2026-12-01T12:00:00Z warning train: odd values ctl="a\u0001b" empty="" eq="a=b" nl="x\ny\"z" path="/a b/c""#])
     }
 
     func testLevelBelowTheHandlersIsDropped() {
