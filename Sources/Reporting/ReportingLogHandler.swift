@@ -14,8 +14,11 @@ public struct ReportingLogHandler: LogHandler {
     public let sink: OutputSink
     /// The time stamp of an entry written now.
     public let now: @Sendable () -> Date
+    /// The least level written; `Logger` drops entries below it before they get here.
     public var logLevel: Logger.Level
+    /// Metadata on every entry of this logger (the call's own wins on the same key).
     public var metadata: Logger.Metadata = [:]
+    /// Metadata looked up at each entry, for example from task-local values.
     public var metadataProvider: Logger.MetadataProvider?
 
     /// A handler for the logger `label` that writes entries at `level` and above.
@@ -30,11 +33,14 @@ public struct ReportingLogHandler: LogHandler {
         self.now = now
     }
 
+    /// One key of `metadata`.
     public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
         get { metadata[key] }
         set { metadata[key] = newValue }
     }
 
+    /// Writes `event` as one line, its metadata merged over the provider's and this handler's,
+    /// and its error, if any, as `error`.
     public func log(event: LogEvent) {
         var merged = metadata
         if let provided = metadataProvider?.get() {
