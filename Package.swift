@@ -10,6 +10,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "5.0.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.12.0"),
     ],
     targets: [
         // C libraries from Debian, wrapped as system libraries.
@@ -51,9 +52,13 @@ let package = Package(
         // Catalog runs: library, checkpoints, MPI worker groups, control socket, signals.
         .target(name: "Coordinator", dependencies: ["AtomicFiles", "Membranes", "StableDiffusion", "Distributed", "ControlSocket", "SafeTensors", "TensorEngine", "Kernels"]),
 
+        // Log lines (text or JSON lines) and progress lines on standard error.
+        .target(name: "Reporting", dependencies: [.product(name: "Logging", package: "swift-log")]),
+
         .executableTarget(name: "MembraneCLI", dependencies: [
-            "TensorEngine", "Kernels", "Distributed", "ControlSocket", "Images", "StableDiffusion", "Membranes", "Tokenizer", "Evaluation", "Coordinator",
+            "TensorEngine", "Kernels", "Distributed", "ControlSocket", "Images", "StableDiffusion", "Membranes", "Tokenizer", "Evaluation", "Coordinator", "Reporting",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
         ]),
         // Benchmarks: run by `make bench`, never by `make test`.
         .executableTarget(name: "MembraneBench", dependencies: ["TensorEngine", "Kernels", "StableDiffusion", "SafeTensors", "Membranes", "Coordinator"]),
@@ -66,6 +71,7 @@ let package = Package(
         .testTarget(name: "TensorEngineTests", dependencies: ["TensorEngine", "Kernels"]),
         .testTarget(name: "DistributedTests", dependencies: ["Distributed", "Membranes", "StableDiffusion", "TestSupport"]),
         .testTarget(name: "ControlSocketTests", dependencies: ["ControlSocket"]),
+        .testTarget(name: "ReportingTests", dependencies: ["Reporting", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "ImagesTests", dependencies: ["Images"]),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "Images"]),
         .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors"]),

@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
+import Logging
 import Membranes
+import Reporting
 import StableDiffusion
 
 /// `membrane train`: trains one membrane in this process.
@@ -19,8 +21,11 @@ struct Train: ParsableCommand {
     var seed: UInt64?
     @Option(help: "Output membrane file (.safetensors).")
     var out: String
+    @OptionGroup var logging: LoggingOptions
 
     func run() throws {
+        logging.bootstrap()
+        let logger = Logger(label: "train")
         let configURL = URL(fileURLWithPath: config)
         var values = try loadYAMLMapping(configURL)
         if let target { values["target"] = target }
@@ -28,22 +33,26 @@ struct Train: ParsableCommand {
         if let seed { values["seed"] = Int(seed) }
         let settings = try TrainingConfig(values: values, source: configURL.path)
         let modelURL = try ModelLocation.resolve(model)
+        logger.debug("loading model", metadata: ["model": .string(modelURL.path)])
         let m = try StableDiffusionModel(directory: modelURL)
         var trainer = try MembraneTrainer(model: m, config: settings)
+        logger.info("training", metadata: ["target": .string(settings.target), "iterations": "\(settings.iterations)",
+                                           "seed": "\(settings.seed)", "config": .string(configURL.path)])
         let start = Date()
         var last = LossParts()
+        var progress = ProgressReporter(label: "train", total: settings.iterations)
         while trainer.iteration < settings.iterations {
             last = trainer.trainIteration()
-            let done = trainer.iteration
-            let elapsed = Date().timeIntervalSince(start)
-            let rate = Double(done) / max(elapsed, 1e-9)
-            let eta = Double(settings.iterations - done) / max(rate, 1e-9)
-            printError(String(format: "iter %d/%d  erase %.5f  anchor %.6f  %.2f it/s  ETA %.0fs",
-                              done, settings.iterations, last.erase, last.anchoring, rate, eta))
+            progress.update(done: trainer.iteration,
+                            values: ["erase": Double(last.erase), "anchor": Double(last.anchoring)])
         }
+        progress.finish()
+        let seconds = Date().timeIntervalSince(start)
         let info = MembraneMetadata.describe(config: settings, model: m, iterations: trainer.iteration,
-                                             seconds: Date().timeIntervalSince(start), loss: last)
+                                             seconds: seconds, loss: last)
         try trainer.result(info: info).write(to: URL(fileURLWithPath: out))
+        logger.info("trained", metadata: ["iterations": "\(trainer.iteration)", "seconds": .string(String(format: "%.1f", seconds)),
+                                          "erase": "\(last.erase)", "anchor": "\(last.anchoring)", "out": .string(out)])
         print("wrote \(out)")
     }
 }
