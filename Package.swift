@@ -50,7 +50,7 @@ let package = Package(
         // Membranes: the adapter, its file format, Facilitated Transport and training.
         .target(name: "Membranes", dependencies: ["StableDiffusion", "TensorEngine", "SafeTensors", "Yams"]),
         // Catalog runs: library, checkpoints, MPI worker groups, control socket, signals.
-        .target(name: "Coordinator", dependencies: ["AtomicFiles", "Membranes", "StableDiffusion", "Distributed", "ControlSocket", "SafeTensors", "TensorEngine", "Kernels"]),
+        .target(name: "Coordinator", dependencies: ["AtomicFiles", "Reporting", .product(name: "Logging", package: "swift-log"), "Membranes", "StableDiffusion", "Distributed", "ControlSocket", "SafeTensors", "TensorEngine", "Kernels"]),
 
         // Log lines (text or JSON lines) and progress lines on standard error.
         .target(name: "Reporting", dependencies: [.product(name: "Logging", package: "swift-log")]),

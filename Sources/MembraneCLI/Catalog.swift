@@ -34,8 +34,10 @@ struct CatalogCommand: ParsableCommand {
         var heartbeatTimeout: Double = 60
         @Option(help: "Threads per worker rank (default: all cores). Ranks sharing a node: cores / worker ranks on it. Bit-identical results need the same value.")
         var threads: Int?
+        @OptionGroup var logging: LoggingOptions
 
         func run() throws {
+            logging.bootstrap()
             var options = CatalogRun.Options(catalog: URL(fileURLWithPath: catalog), library: URL(fileURLWithPath: library))
             options.groupSize = groupSize
             options.control = control

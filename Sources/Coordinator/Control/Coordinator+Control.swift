@@ -27,12 +27,12 @@ extension Coordinator {
         switch entries[k].state {
         case .pending:
             entries[k].state = .cancelled
-            log("\(name): cancelled before it started")
+            logger.info("\(name): cancelled before it started")
             writeStatus(force: true)
             return .accepted("\(name) cancelled before it started")
         case .running:
             if let g = entries[k].group { request(.cancel, job: name, group: g) }
-            log("\(name): cancel requested")
+            logger.info("\(name): cancel requested")
             return .accepted("\(name) stops after its current iteration, with a checkpoint")
         default:
             return .refused("\(name) is \(entries[k].state.rawValue), nothing to cancel")
@@ -80,7 +80,7 @@ extension Coordinator {
         guard force || Date().timeIntervalSince(lastStatusWrite) >= 1 else { return }
         lastStatusWrite = Date()
         do { try AtomicFile.write(try Library.json(status(final: code)), to: library.statusURL) } catch {
-            log("cannot write the status file: \(error)")
+            logger.error("cannot write the status file: \(error)")
         }
     }
 }

@@ -2,6 +2,7 @@ import ControlSocket
 import Distributed
 import Foundation
 import Kernels
+import Logging
 import Membranes
 import StableDiffusion
 
@@ -55,24 +56,26 @@ public enum CatalogRun {
         do {
             try MPI.initialize()
         } catch {
-            FileHandle.standardError.write(Data("membrane catalog run: \(error)\n".utf8))
+            Logger(label: "catalog").critical("\(error)")
             return ExitCode.failure
         }
         let stopSignal = StopSignal()
         let world = Communicator.world
+        var logger = Logger(label: world.rank == 0 ? "coordinator" : "worker")
+        logger[metadataKey: "rank"] = "\(world.rank)"
         if let threads = options.threads { setThreadBudget(threads) }
         let code: Int32
         do {
-            code = try run(options, world: world, stopSignal: stopSignal)
+            code = try run(options, world: world, stopSignal: stopSignal, logger: logger)
         } catch {
-            FileHandle.standardError.write(Data("membrane catalog run (rank \(world.rank)): \(error)\n".utf8))
+            logger.critical("\(error)")
             world.abort(code: ExitCode.failure)
         }
         try? MPI.finalize()
         return code
     }
 
-    static func run(_ options: Options, world: Communicator, stopSignal: StopSignal) throws -> Int32 {
+    static func run(_ options: Options, world: Communicator, stopSignal: StopSignal, logger: Logger) throws -> Int32 {
         let rank = world.rank
         var prepared: Prepared?
         var plan = Plan(code: ExitCode.usage)
@@ -82,10 +85,10 @@ public enum CatalogRun {
                 prepared = p
                 plan = Plan(code: 0, groupSize: p.groupSize, catalog: options.catalog.path)
             } catch let error as PrepareError {
-                FileHandle.standardError.write(Data("membrane catalog run: \(error.message)\n".utf8))
+                logger.error("\(error.message)")
                 plan.code = error.code
             } catch {
-                FileHandle.standardError.write(Data("membrane catalog run: \(error)\n".utf8))
+                logger.error("\(error)")
                 plan.code = ExitCode.failure
             }
         }
@@ -98,7 +101,7 @@ public enum CatalogRun {
         if rank == 0, let p = prepared {
             let coordinator = Coordinator(world: world, library: p.library, catalog: p.catalog, model: p.model, jobs: p.jobs,
                                           index: p.index, groups: groups, groupSize: plan.groupSize, stopSignal: stopSignal,
-                                          control: p.control, endpoint: p.endpoint, heartbeatTimeout: options.heartbeatTimeout)
+                                          control: p.control, endpoint: p.endpoint, heartbeatTimeout: options.heartbeatTimeout, logger: logger)
             let code = try coordinator.run()
             p.control.close()
             if p.endpoint.hasPrefix("ipc://") { unlink(String(p.endpoint.dropFirst("ipc://".count))) }
@@ -111,7 +114,7 @@ public enum CatalogRun {
         let model = try StableDiffusionModel(directory: catalog.model)
         var jobs: [String: Job] = [:]
         for job in Job.jobs(of: catalog, baseFingerprint: model.unetFingerprint) { jobs[job.name] = job }
-        let worker = Worker(world: world, group: group, model: model, jobs: jobs, stopSignal: stopSignal)
+        let worker = Worker(world: world, group: group, model: model, jobs: jobs, stopSignal: stopSignal, logger: logger)
         return try worker.run()
     }
 

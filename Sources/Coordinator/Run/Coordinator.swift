@@ -2,6 +2,8 @@ import AtomicFiles
 import ControlSocket
 import Distributed
 import Foundation
+import Logging
+import Reporting
 import Membranes
 import StableDiffusion
 
@@ -36,6 +38,7 @@ final class Coordinator {
     let control: ZMQSocket
     let endpoint: String
     let heartbeatTimeout: Double
+    let logger: Logger
     var entries: [Entry]
     var index: LibraryIndex
     var groupJob: [Int: Int] = [:]
@@ -46,9 +49,11 @@ final class Coordinator {
     var stopReason = ""
     let started = Date()
     var lastStatusWrite = Date.distantPast
+    /// The run's progress over the iterations of the jobs it trains.
+    var progress: ProgressReporter?
 
     init(world: Communicator, library: Library, catalog: Catalog, model: StableDiffusionModel, jobs: [Job], index: LibraryIndex,
-         groups: [[Int]], groupSize: Int, stopSignal: StopSignal, control: ZMQSocket, endpoint: String, heartbeatTimeout: Double) {
+         groups: [[Int]], groupSize: Int, stopSignal: StopSignal, control: ZMQSocket, endpoint: String, heartbeatTimeout: Double, logger: Logger) {
         self.world = world
         self.library = library
         self.catalog = catalog
@@ -59,6 +64,7 @@ final class Coordinator {
         self.control = control
         self.endpoint = endpoint
         self.heartbeatTimeout = heartbeatTimeout
+        self.logger = logger
         self.index = index
         entries = jobs.map { Entry(job: $0, state: library.isComplete($0, index: index) ? .skipped : .pending) }
         for k in entries.indices where entries[k].state == .skipped { entries[k].iteration = entries[k].job.config.iterations }
@@ -69,9 +75,9 @@ final class Coordinator {
                 entries[k].latest = cp
                 entries[k].iteration = cp.iteration
                 entries[k].savedIteration = cp.iteration
-                log("\(cp.concept): resuming from its checkpoint at iteration \(cp.iteration)")
+                logger.info("\(cp.concept): resuming from its checkpoint at iteration \(cp.iteration)")
             } else {
-                log("\(entries[k].job.name): checkpoint belongs to another config or is damaged; starting over")
+                logger.info("\(entries[k].job.name): checkpoint belongs to another config or is damaged; starting over")
             }
         }
         let now = Date()
@@ -81,8 +87,11 @@ final class Coordinator {
     /// Runs until every job is finished, cancelled or interrupted; returns the exit code.
     func run() throws -> Int32 {
         let skipped = entries.filter { $0.state == .skipped }.map(\.job.name)
-        if !skipped.isEmpty { log("already in the library (same hash): \(skipped.joined(separator: ", "))") }
+        if !skipped.isEmpty { logger.info("already in the library (same hash): \(skipped.joined(separator: ", "))") }
         writeStatus(force: true)
+        let trained = entries.filter { $0.state != .skipped }
+        progress = ProgressReporter(label: "catalog", total: trained.reduce(0) { $0 + $1.job.config.iterations },
+                                    initial: trained.reduce(0) { $0 + $1.iteration })
         while true {
             try serveControl(wait: .milliseconds(20))
             try receiveMessages()
@@ -92,7 +101,7 @@ final class Coordinator {
             writeStatus(force: false)
             if groupsDone.count == groups.count { break }
             if let since = stopping, Date().timeIntervalSince(since) > 25 {
-                log("stopping: groups still busy after 25 s; their last checkpoints stay")
+                logger.warning("stopping: groups still busy after 25 s; their last checkpoints stay")
                 break
             }
         }
@@ -104,10 +113,11 @@ final class Coordinator {
         } else {
             code = 0
         }
+        progress?.finish()
         writeStatus(force: true, final: code)
         for g in groups { for r in g { try send(.finish(exitCode: code), to: r) } }
         let done = entries.filter { $0.state == .done }.count
-        log("finished: \(done) trained, \(skipped.count) already in the library, exit \(code)")
+        logger.info("finished: \(done) trained, \(skipped.count) already in the library, exit \(code)")
         return code
     }
 
@@ -130,7 +140,7 @@ final class Coordinator {
             entries[k].runStart = Date()
             entries[k].runStartIteration = entries[k].iteration
             groupJob[g] = k
-            log("\(entries[k].job.name): started on ranks \(ranks.map(String.init).joined(separator: ",")) at iteration \(entries[k].iteration)/\(entries[k].job.config.iterations)")
+            logger.info("\(entries[k].job.name): started on ranks \(ranks.map(String.init).joined(separator: ",")) at iteration \(entries[k].iteration)/\(entries[k].job.config.iterations)")
         }
     }
 
@@ -139,7 +149,7 @@ final class Coordinator {
         while let (source, tag) = try world.probe(from: nil, tag: nil) {
             let message = try world.receive(from: source, tag: tag)
             lastHeartbeat[source] = Date()
-            if reportedSilent.remove(source) != nil { log("rank \(source) is heard from again") }
+            if reportedSilent.remove(source) != nil { logger.info("rank \(source) is heard from again") }
             guard tag == Tag.progress.rawValue, case .progress(let state, let end) = try Message(decoding: message.data, tag: tag),
                   let k = entries.firstIndex(where: { $0.job.name == state.concept }) else { continue }
             try progress(k, state, end: end)
@@ -152,6 +162,7 @@ final class Coordinator {
         entries[k].iteration = state.iteration
         entries[k].loss = state.training.loss
         let job = entries[k].job
+        defer { updateProgress() }
         switch end {
         case .running:
             if state.iteration % job.checkpointEvery == 0 || stopping != nil { try saveCheckpoint(k) }
@@ -162,11 +173,11 @@ final class Coordinator {
         case .cancelled:
             try saveCheckpoint(k)
             entries[k].state = .cancelled
-            log("\(job.name): cancelled at iteration \(state.iteration); checkpoint kept")
+            logger.info("\(job.name): cancelled at iteration \(state.iteration); checkpoint kept")
         case .interrupted:
             try saveCheckpoint(k)
             entries[k].state = .interrupted
-            log("\(job.name): interrupted at iteration \(state.iteration); checkpoint written")
+            logger.info("\(job.name): interrupted at iteration \(state.iteration); checkpoint written")
             if stopping == nil { beginStopping("a worker received a stop signal") }
         }
         if let g = entries[k].group { groupJob[g] = nil }
@@ -204,8 +215,8 @@ final class Coordinator {
             seconds: training.seconds, finished: formatter.string(from: Date()), file: job.name + "/" + job.name + ".safetensors")
         try library.writeIndex(index)
         AtomicFile.remove(library.checkpointURL(job.name))
-        log(String(format: "%@: done, %d iterations in %.1f s, erase %.5f anchoring %.6f", job.name, training.iteration, training.seconds,
-                          training.loss.erase, training.loss.anchoring))
+        logger.info("\(job.name): done, \(training.iteration) iterations in \(String(format: "%.1f", training.seconds)) s",
+                    metadata: ["erase": "\(training.loss.erase)", "anchoring": "\(training.loss.anchoring)"])
     }
 
     /// Stops the run: checkpoints every running job's latest state at once, then asks the groups
@@ -213,9 +224,9 @@ final class Coordinator {
     func beginStopping(_ reason: String) {
         stopping = Date()
         stopReason = reason
-        log("\(reason): checkpointing and stopping after the current iterations")
+        logger.info("\(reason): checkpointing and stopping after the current iterations")
         for k in entries.indices where entries[k].state == .running {
-            do { try saveCheckpoint(k) } catch { log("\(entries[k].job.name): checkpoint failed: \(error)") }
+            do { try saveCheckpoint(k) } catch { logger.error("\(entries[k].job.name): checkpoint failed: \(error)") }
             if let g = entries[k].group { request(.stop, job: entries[k].job.name, group: g) }
         }
         writeStatus(force: true)
@@ -236,13 +247,15 @@ final class Coordinator {
         let now = Date()
         for (rank, last) in lastHeartbeat where now.timeIntervalSince(last) > heartbeatTimeout && !reportedSilent.contains(rank) {
             reportedSilent.insert(rank)
-            log(String(format: "WARNING: rank %d silent for %.0f s", rank, now.timeIntervalSince(last)))
+            logger.warning("rank \(rank) silent for \(Int(now.timeIntervalSince(last))) s")
         }
     }
-}
 
-/// Writes a coordinator log line to standard error.
-func log(_ text: String) {
-    let stamp = ISO8601DateFormatter().string(from: Date())
-    FileHandle.standardError.write(Data("[\(stamp) coordinator] \(text)\n".utf8))
+    /// Shows the run's iterations so far, with the number of finished jobs.
+    func updateProgress() {
+        let trained = entries.filter { $0.state != .skipped }
+        progress?.update(done: trained.reduce(0) { $0 + $1.iteration },
+                         values: [("jobs done", Double(trained.filter { $0.state == .done }.count)),
+                                  ("running", Double(trained.filter { $0.state == .running }.count))])
+    }
 }

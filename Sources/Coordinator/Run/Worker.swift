@@ -3,6 +3,7 @@ import Glibc
 #endif
 import Distributed
 import Foundation
+import Logging
 import Membranes
 import StableDiffusion
 
@@ -19,6 +20,7 @@ struct Worker {
     let model: StableDiffusionModel
     let jobs: [String: Job]
     let stopSignal: StopSignal
+    let logger: Logger
 
     var isLeader: Bool { group.rank == 0 }
 
@@ -45,6 +47,7 @@ struct Worker {
     /// Trains one job until it completes or is stopped.
     func train(_ job: Job, resume: TrainingCheckpoint?) throws {
         var trainer = try MembraneTrainer(model: model, config: job.config, resume: resume)
+        logger.debug("\(job.name): training from iteration \(trainer.iteration)/\(job.config.iterations) as rank \(group.rank) of \(group.size)")
         var seconds = resume?.seconds ?? 0
         var loss = resume?.loss ?? LossParts()
         var end: JobEnd = trainer.iteration >= job.config.iterations ? .completed : .running
@@ -61,6 +64,7 @@ struct Worker {
             }
             loss = parts
             seconds += Date().timeIntervalSince(start)
+            logger.trace("\(job.name): iteration \(trainer.iteration)", metadata: ["erase": "\(parts.erase)", "anchoring": "\(parts.anchoring)"])
             if trainer.iteration >= job.config.iterations {
                 end = .completed
             } else if requests.stop {
