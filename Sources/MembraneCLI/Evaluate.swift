@@ -43,7 +43,7 @@ struct Evaluate: ParsableCommand {
         guard seeds >= 1 else { throw ValidationError("--seeds must be at least 1") }
         guard steps >= 1 else { throw ValidationError("--steps must be at least 1") }
         guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1") }
-        for name in transportNames() { _ = try Transport(parsing: name) }
+        for name in transportNames() { _ = try Transport(flag: name) }
         if targets != nil && membranes.isEmpty { throw ValidationError("--targets needs at least one --membrane") }
         if let targets { _ = try parseTargets(targets) }
     }
@@ -116,7 +116,7 @@ struct Evaluate: ParsableCommand {
         var readingsByGroup: [String: [PictureReading]] = ["base": baseReadings]
         var psnrByGroup: [String: [Double]] = [:]
         for name in names {
-            let transport = try Transport(parsing: name)
+            let transport = try Transport(flag: name)
             clock = Date()
             let after = try pictures(m, request, adapter: transport.provider(membranes: loaded, model: m), label: name)
             let runSeconds = Date().timeIntervalSince(clock)
