@@ -40,8 +40,6 @@ let package = Package(
         .target(name: "Distributed", dependencies: ["CMPI", "CMPIShim"]),
         .target(name: "ControlSocket", dependencies: ["CZMQ"]),
         .target(name: "Images", dependencies: ["CPNGShim", "AtomicFiles"]),
-        // ShapesWorld vocabulary, a procedural drawer and an independent picture reader.
-        .target(name: "Evaluation", dependencies: ["Images"]),
         // Model files: safetensors reading/writing and the CLIP BPE tokenizer.
         .target(name: "SafeTensors", dependencies: ["AtomicFiles"]),
         .target(name: "Tokenizer"),
@@ -49,6 +47,9 @@ let package = Package(
         .target(name: "StableDiffusion", dependencies: ["TensorEngine", "SafeTensors", "Tokenizer"]),
         // Membranes: the adapter, its file format, Facilitated Transport and training.
         .target(name: "Membranes", dependencies: ["StableDiffusion", "TensorEngine", "SafeTensors", "Yams"]),
+        // ShapesWorld vocabulary, a procedural drawer, an independent picture reader, and the
+        // membrane evaluation run over the ShapesWorld prompts.
+        .target(name: "Evaluation", dependencies: ["Images", "StableDiffusion", "Membranes", "TensorEngine"]),
         // Catalog runs: library, checkpoints, MPI worker groups, control socket, signals.
         .target(name: "Coordinator", dependencies: ["AtomicFiles", "Reporting", .product(name: "Logging", package: "swift-log"), "Membranes", "StableDiffusion", "Distributed", "ControlSocket", "SafeTensors", "TensorEngine", "Kernels"]),
 
@@ -73,7 +74,7 @@ let package = Package(
         .testTarget(name: "ControlSocketTests", dependencies: ["ControlSocket"]),
         .testTarget(name: "ReportingTests", dependencies: ["Reporting", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "ImagesTests", dependencies: ["Images"]),
-        .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "Images"]),
+        .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "Images", "Membranes", "StableDiffusion", "TensorEngine", "TestSupport"]),
         .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors"]),
         .testTarget(name: "TokenizerTests", dependencies: ["Tokenizer", "SafeTensors"]),
         .testTarget(name: "StableDiffusionTests", dependencies: ["StableDiffusion", "SafeTensors", "TestSupport"]),

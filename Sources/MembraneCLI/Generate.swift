@@ -43,7 +43,7 @@ struct Generate: ParsableCommand {
         guard steps >= 1 else { throw ValidationError("--steps must be at least 1") }
         guard imagesPerPrompt >= 1 else { throw ValidationError("--images-per-prompt must be at least 1") }
         guard GenerationRequest.Sampler(rawValue: sampler) != nil else { throw ValidationError("--sampler must be ddim or euler-a") }
-        _ = try Transport(parsing: transport)
+        _ = try Transport(flag: transport)
     }
 
     func run() throws {
@@ -58,7 +58,7 @@ struct Generate: ParsableCommand {
         request.width = width
         request.height = height
         request.sampler = GenerationRequest.Sampler(rawValue: sampler)!
-        let transport = try Transport(parsing: self.transport)
+        let transport = try Transport(flag: self.transport)
         let start = Date()
         let images = try m.generate(request, adapter: transport.provider(membranes: loaded, model: m)) { step, total in
             let rate = Double(step) / max(Date().timeIntervalSince(start), 1e-9)
@@ -67,39 +67,6 @@ struct Generate: ParsableCommand {
         let written = try writeImages(images, labels: prompts.flatMap { p in Array(repeating: p, count: imagesPerPrompt) },
                                       to: URL(fileURLWithPath: out), columns: imagesPerPrompt)
         print("wrote \(written) images and grid.png to \(out)")
-    }
-}
-
-/// How membranes are applied at inference.
-enum Transport: Equatable {
-    case facilitated(FacilitatedTransport.Rule)
-    case fixed(Float)
-
-    init(parsing text: String) throws {
-        switch text {
-        case "facilitated", "facilitated-tokens": self = .facilitated(.tokens)
-        case "facilitated-reference": self = .facilitated(.reference)
-        default:
-            guard text.hasPrefix("fixed:"), let w = Float(text.dropFirst(6)) else {
-                throw ValidationError("--transport must be facilitated, facilitated-reference or fixed:W (e.g. fixed:1.0), not '\(text)'")
-            }
-            self = .fixed(w)
-        }
-    }
-
-    /// The adapter provider for `membranes` (nil when there are none).
-    func provider(membranes: [Membrane], model: StableDiffusionModel) -> AdapterProvider? {
-        guard !membranes.isEmpty else { return nil }
-        switch self {
-        case .fixed(let w):
-            return { rows in MembraneAdapter(membranes: membranes, multiplier: w, rows: rows.count) }
-        case .facilitated(let rule):
-            let ft = FacilitatedTransport(rule: rule)
-            return { rows in
-                let m = ft.multipliers(rowPrompts: rows, membranes: membranes, model: model)
-                return MembraneAdapter(Array(zip(membranes, m)).map { (membrane: $0.0, multipliers: $0.1) })
-            }
-        }
     }
 }
 

@@ -26,7 +26,7 @@ struct Inspect: ParsableCommand {
         print("text encoder: \(t.numHiddenLayers) layers, width \(t.hiddenSize), \(t.numAttentionHeads) heads, vocab \(t.vocabSize), \(t.hiddenAct)")
         let v = m.vae.config
         print("vae: channels \(v.blockOutChannels), latent \(v.latentChannels), factor \(v.downscale), scaling \(v.scalingFactor)")
-        print("scheduler: \(m.scheduler.className), \(m.scheduler.betaSchedule), \(m.scheduler.predictionType.rawValue), spacing \(m.scheduler.timestepSpacing)")
+        print("scheduler: \(m.scheduler.className), \(m.scheduler.betaSchedule), \(m.scheduler.predictionType.rawValue), spacing \(m.scheduler.timestepSpacing.rawValue)")
         let sites = m.unet.adapterSites
         print("membrane sites: \(sites.count) layers")
         for (name, count) in m.parameterCounts.sorted(by: { $0.key < $1.key }) {

@@ -2,7 +2,7 @@ import Foundation
 import TensorEngine
 
 /// The DDIM sampler (eta 0) exactly as diffusers' `DDIMScheduler`, plus `add_noise` for training.
-public struct DDIMScheduler: Sendable {
+public struct DDIMScheduler: Scheduler {
     public let config: SchedulerConfig
     /// Cumulative alpha products of the training schedule.
     public let alphasCumprod: [Double]
@@ -15,22 +15,28 @@ public struct DDIMScheduler: Sendable {
         alphasCumprod = config.alphasCumprod
     }
 
-    /// Chooses `steps` inference timesteps with the config's spacing ("leading" for SD v1.x).
+    /// Chooses `steps` inference timesteps with the config's spacing ("leading" for SD v1.x),
+    /// linspace ones rounded to whole timesteps.
     public mutating func setTimesteps(_ steps: Int) {
         let n = config.numTrainTimesteps
         precondition(steps > 0 && steps <= n, "\(steps) steps for \(n) training timesteps")
         stepRatio = n / steps
-        switch config.timestepSpacing {
-        case "trailing":
-            let ratio = Double(n) / Double(steps)
-            timesteps = (0..<steps).map { Int((Double(n) - Double($0) * ratio).rounded(.toNearestOrEven)) - 1 }
-        case "linspace":
-            timesteps = (0..<steps).map { i in
-                Int((Double(n - 1) * Double(steps - 1 - i) / Double(max(steps - 1, 1))).rounded(.toNearestOrEven))
-            }
-        default:
-            timesteps = (0..<steps).reversed().map { $0 * stepRatio + config.stepsOffset }
-        }
+        timesteps = config.timestepSpacing.timesteps(steps: steps, trainSteps: n, offset: config.stepsOffset)
+            .map { Int($0.rounded(.toNearestOrEven)) }
+    }
+
+    /// ``timesteps`` as the UNet takes them.
+    public var modelTimesteps: [Float] { timesteps.map { Float($0) } }
+
+    /// 1: DDIM starts from unit-variance noise.
+    public var initNoiseSigma: Double { 1 }
+
+    /// `sample` itself: DDIM gives the UNet the sample unscaled.
+    public func scaleModelInput(_ sample: Tensor, step i: Int) -> Tensor { sample }
+
+    /// ``step(_:timestep:sample:)`` at the `i`-th timestep (DDIM with eta 0 draws no noise).
+    public func step(_ modelOutput: Tensor, step i: Int, sample: Tensor, rng: inout RandomSource) -> Tensor {
+        step(modelOutput, timestep: timesteps[i], sample: sample)
     }
 
     /// ᾱ at `t`, or the final value for negative `t` (1 with set_alpha_to_one, else ᾱ_0).

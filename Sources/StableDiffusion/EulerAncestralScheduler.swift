@@ -4,7 +4,7 @@ import TensorEngine
 /// The Euler ancestral sampler as diffusers' `EulerAncestralDiscreteScheduler`: Karras-style
 /// sigmas interpolated at the chosen timesteps, an Euler step to `sigma_down`, plus fresh noise
 /// of size `sigma_up`.
-public struct EulerAncestralScheduler: Sendable {
+public struct EulerAncestralScheduler: Scheduler {
     public let config: SchedulerConfig
     /// The timesteps of the current schedule, noisiest first.
     public private(set) var timesteps: [Double] = []
@@ -19,17 +19,7 @@ public struct EulerAncestralScheduler: Sendable {
 
     /// Chooses `steps` timesteps with the config's spacing and interpolates their sigmas.
     public mutating func setTimesteps(_ steps: Int) {
-        let n = config.numTrainTimesteps
-        switch config.timestepSpacing {
-        case "linspace":
-            timesteps = (0..<steps).map { Double(n - 1) * Double(steps - 1 - $0) / Double(max(steps - 1, 1)) }
-        case "trailing":
-            let ratio = Double(n) / Double(steps)
-            timesteps = (0..<steps).map { (Double(n) - Double($0) * ratio).rounded(.toNearestOrEven) - 1 }
-        default:
-            let ratio = n / steps
-            timesteps = (0..<steps).reversed().map { Double($0 * ratio + config.stepsOffset) }
-        }
+        timesteps = config.timestepSpacing.timesteps(steps: steps, trainSteps: config.numTrainTimesteps, offset: config.stepsOffset)
         sigmas = timesteps.map(interpolatedSigma) + [0]
     }
 
@@ -39,10 +29,13 @@ public struct EulerAncestralScheduler: Sendable {
         return trainSigmas[lo] * (1 - f) + trainSigmas[hi] * f
     }
 
-    /// Scale of the initial noise.
+    /// ``timesteps`` as the UNet takes them.
+    public var modelTimesteps: [Float] { timesteps.map { Float($0) } }
+
+    /// Scale of the initial noise: the largest sigma (with leading spacing, sqrt(sigma^2 + 1)).
     public var initNoiseSigma: Double {
         let m = sigmas.max() ?? 1
-        return ["linspace", "trailing"].contains(config.timestepSpacing) ? m : (m * m + 1).squareRoot()
+        return config.timestepSpacing == .leading ? (m * m + 1).squareRoot() : m
     }
 
     /// The UNet input at step `i`: `sample / sqrt(sigma^2 + 1)`.

@@ -52,11 +52,22 @@ public struct IntOrList: Decodable, Equatable, Sendable {
     }
 }
 
+/// A config value that decodes but names something Membrane does not support; ``decodeConfig``
+/// reports it as ``ModelError/unsupported(file:option:reason:)`` naming the file.
+struct UnsupportedOption: Error {
+    /// The option and its value, e.g. "timestep_spacing: karras".
+    var option: String
+    /// What is supported instead.
+    var reason: String
+}
+
 /// Decodes a config JSON file, turning decoding errors into ``ModelError``s naming the file.
 func decodeConfig<T: Decodable>(_ type: T.Type, from url: URL) throws -> T {
     guard let data = FileManager.default.contents(atPath: url.path) else { throw ModelError.missingFile(url.path) }
     do {
         return try JSONDecoder().decode(T.self, from: data)
+    } catch let unsupported as UnsupportedOption {
+        throw ModelError.unsupported(file: url.path, option: unsupported.option, reason: unsupported.reason)
     } catch let DecodingError.keyNotFound(key, _) {
         throw ModelError.invalidConfig(file: url.path, problem: "missing key '\(key.stringValue)'")
     } catch let DecodingError.typeMismatch(_, ctx) {

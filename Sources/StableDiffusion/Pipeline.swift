@@ -1,28 +1,6 @@
 import Foundation
 import TensorEngine
 
-/// What to generate: prompts, guidance and sampling settings.
-public struct GenerationRequest: Sendable {
-    public var prompts: [String]
-    public var negative: String = ""
-    public var steps: Int = 30
-    public var guidance: Float = 7.5
-    public var seed: UInt64 = 0
-    public var imagesPerPrompt: Int = 1
-    /// Image size in pixels; nil uses the UNet's `sample_size` times the VAE factor.
-    public var width: Int?
-    public var height: Int?
-    /// Images denoised together in one UNet batch (twice as many rows with guidance).
-    public var batchSize: Int = 8
-    /// The sampler.
-    public var sampler: Sampler = .ddim
-
-    /// Samplers `generate` offers.
-    public enum Sampler: String, Sendable, CaseIterable { case ddim, eulerAncestral = "euler-a" }
-
-    public init(prompts: [String]) { self.prompts = prompts }
-}
-
 /// Builds the layer adapter (membranes) for one UNet batch, given the prompt of every row.
 public typealias AdapterProvider = (_ rowPrompts: [String]) -> LayerAdapter?
 
@@ -47,8 +25,9 @@ extension StableDiffusionModel {
         return [unet.config.inChannels, h / f, w / f]
     }
 
-    /// Samples latents with DDIM and classifier-free guidance. Returns images [3, H, W] in
-    /// [-1, 1], prompt-major (all images of prompt 0 first). `progress` gets (step, total).
+    /// Samples latents with the request's sampler and classifier-free guidance. Returns images
+    /// [3, H, W] in [-1, 1], prompt-major (all images of prompt 0 first). `progress` gets
+    /// (step, total).
     public func generate(_ request: GenerationRequest, adapter: AdapterProvider? = nil,
                          progress: ((Int, Int) -> Void)? = nil) throws -> [Tensor] {
         let shape = try latentShape(width: request.width, height: request.height)
@@ -72,7 +51,8 @@ extension StableDiffusionModel {
         return images
     }
 
-    /// Runs the DDIM loop from `noise` (one [C, h, w] tensor per prompt). Returns latents [B, C, h, w].
+    /// Runs the request's sampler from `noise` (one [C, h, w] tensor per prompt): one loop for
+    /// every ``Scheduler``. Returns latents [B, C, h, w].
     public func sample(prompts: [String], noise: [Tensor], request: GenerationRequest, adapter: AdapterProvider?,
                        onStep: (Int) -> Void = { _ in }) throws -> Tensor {
         let b = prompts.count
@@ -81,27 +61,17 @@ extension StableDiffusionModel {
         let context = encode(prompts: rowPrompts)
         let rowAdapter = adapter?(rowPrompts)
         var x = Tensor.concat(noise.map { $0.reshaped([1] + $0.shape) }, axis: 0)
-        func guidedOutput(_ input: Tensor, _ t: Float) -> Tensor {
-            unet.guidedPrediction(input, timestep: t, context: context, guidance: request.guidance, adapter: rowAdapter)
-        }
-        switch request.sampler {
-        case .ddim:
-            var scheduler = DDIMScheduler(config: self.scheduler)
-            scheduler.setTimesteps(request.steps)
-            for (i, t) in scheduler.timesteps.enumerated() {
-                x = scheduler.step(guidedOutput(x, Float(t)), timestep: t, sample: x)
-                onStep(i)
-            }
-        case .eulerAncestral:
-            var scheduler = EulerAncestralScheduler(config: self.scheduler)
-            scheduler.setTimesteps(request.steps)
-            var rng = RandomSource(seed: request.seed ^ 0x5EED_A5CE_57A1)
-            x = x * Float(scheduler.initNoiseSigma)
-            for (i, t) in scheduler.timesteps.enumerated() {
-                let eps = guidedOutput(scheduler.scaleModelInput(x, step: i), Float(t))
-                x = scheduler.step(eps, step: i, sample: x, rng: &rng)
-                onStep(i)
-            }
+        var scheduler = request.sampler.schedulerType.init(config: self.scheduler)
+        scheduler.setTimesteps(request.steps)
+        // Noise drawn during sampling (ancestral samplers) comes from its own stream of the seed.
+        var rng = RandomSource(seed: request.seed ^ 0x5EED_A5CE_57A1)
+        let sigma = scheduler.initNoiseSigma
+        if sigma != 1 { x = x * Float(sigma) }
+        for (i, t) in scheduler.modelTimesteps.enumerated() {
+            let input = scheduler.scaleModelInput(x, step: i)
+            let output = unet.guidedPrediction(input, timestep: t, context: context, guidance: request.guidance, adapter: rowAdapter)
+            x = scheduler.step(output, step: i, sample: x, rng: &rng)
+            onStep(i)
         }
         return x
     }

@@ -11,7 +11,7 @@ public struct SchedulerConfig: Decodable, Sendable {
     public var predictionType: PredictionType = .epsilon
     public var setAlphaToOne: Bool = false
     public var stepsOffset: Int = 1
-    public var timestepSpacing: String = "leading"
+    public var timestepSpacing: TimestepSpacing = .leading
     public var clipSample: Bool = false
     public var clipSampleRange: Double = 1
     public var rescaleBetasZeroSNR: Bool = false
@@ -41,7 +41,7 @@ public struct SchedulerConfig: Decodable, Sendable {
         // PNDM/DDPM configs lack set_alpha_to_one; SD v1.x ships PNDM with set_alpha_to_one false.
         setAlphaToOne = try c.decodeIfPresent(Bool.self, forKey: .setAlphaToOne) ?? false
         stepsOffset = try c.decodeIfPresent(Int.self, forKey: .stepsOffset) ?? 0
-        timestepSpacing = try c.decodeIfPresent(String.self, forKey: .timestepSpacing) ?? "leading"
+        timestepSpacing = try c.decodeIfPresent(TimestepSpacing.self, forKey: .timestepSpacing) ?? .leading
         clipSample = try c.decodeIfPresent(Bool.self, forKey: .clipSample) ?? false
         clipSampleRange = try c.decodeIfPresent(Double.self, forKey: .clipSampleRange) ?? 1
         rescaleBetasZeroSNR = try c.decodeIfPresent(Bool.self, forKey: .rescaleBetasZeroSNR) ?? false
@@ -52,9 +52,6 @@ public struct SchedulerConfig: Decodable, Sendable {
         let c = try decodeConfig(SchedulerConfig.self, from: url)
         guard ["linear", "scaled_linear", "squaredcos_cap_v2"].contains(c.betaSchedule) || c.trainedBetas != nil else {
             throw ModelError.unsupported(file: url.path, option: "beta_schedule: \(c.betaSchedule)", reason: "known: linear, scaled_linear, squaredcos_cap_v2")
-        }
-        guard ["leading", "trailing", "linspace"].contains(c.timestepSpacing) else {
-            throw ModelError.unsupported(file: url.path, option: "timestep_spacing: \(c.timestepSpacing)", reason: "known: leading, trailing, linspace")
         }
         if c.predictionType == .sample {
             throw ModelError.unsupported(file: url.path, option: "prediction_type: sample", reason: "known: epsilon, v_prediction")

@@ -51,4 +51,76 @@ final class TransportTests: XCTestCase {
         XCTAssertLessThan(relativeError(half, fullRow * 0.5), 1e-6)
         XCTAssertNil(MembraneAdapter([(a, [0, 0])]).delta(path: site.path, input: x, layer: site.layer))
     }
+
+    func testTransportNamesParse() throws {
+        XCTAssertEqual(try Transport(parsing: "facilitated"), .facilitated(.tokens))
+        XCTAssertEqual(try Transport(parsing: "facilitated-tokens"), .facilitated(.tokens))
+        XCTAssertEqual(try Transport(parsing: "facilitated-reference"), .facilitated(.reference))
+        XCTAssertEqual(try Transport(parsing: "fixed:1.0"), .fixed(1))
+        XCTAssertEqual(try Transport(parsing: "fixed:0"), .fixed(0))
+        XCTAssertEqual(try Transport(parsing: "fixed:-0.5"), .fixed(-0.5))
+        XCTAssertEqual(try Transport(parsing: "fixed:2e-3"), .fixed(0.002))
+    }
+
+    func testTransportNameRoundTrips() throws {
+        let transports: [Transport] = [.facilitated(.tokens), .facilitated(.reference), .fixed(1), .fixed(0), .fixed(-0.75), .fixed(0.1), .fixed(1e-5)]
+        for transport in transports {
+            XCTAssertEqual(try Transport(parsing: transport.description), transport, transport.description)
+        }
+        XCTAssertEqual(Transport.facilitated(.tokens).description, "facilitated")
+        XCTAssertEqual(Transport.facilitated(.reference).description, "facilitated-reference")
+        XCTAssertEqual(Transport.fixed(1).description, "fixed:1.0")
+        XCTAssertEqual(try Transport(parsing: "facilitated-tokens").description, "facilitated")
+    }
+
+    func testBadTransportNamesAreRefused() {
+        for text in ["", "loose", "Facilitated", "fixed", "fixed:", "fixed:one", "fixed: 1", "fixed:1.0x", "fixed=1.0"] {
+            XCTAssertThrowsError(try Transport(parsing: text), "'\(text)'") { error in
+                XCTAssertEqual(error as? TransportError, TransportError(text: text))
+                XCTAssertTrue("\(error)".contains("'\(text)'"), "\(error)")
+                XCTAssertTrue("\(error)".contains("fixed:W"), "\(error)")
+            }
+        }
+    }
+
+    func testNoMembranesNeedNoAdapter() {
+        for transport in [Transport.facilitated(.tokens), .facilitated(.reference), .fixed(1)] {
+            XCTAssertNil(transport.provider(membranes: [], model: Fixtures.model), transport.description)
+        }
+    }
+
+    /// A "red" membrane whose `up` is random (a fresh one's is zero and changes nothing), the
+    /// first linear site, and a batch-2 input for it.
+    func activeRedMembrane(seed: UInt64) -> (membrane: Membrane, site: AdapterSite, input: Tensor) {
+        let sites = Fixtures.model.unet.adapterSites
+        var red = Membrane(sites: sites, targets: ["red"], seed: 1)
+        var rng = RandomSource(seed: seed)
+        for (k, l) in red.layers { red.layers[k]?.up = Tensor.randn(l.up.shape, using: &rng) }
+        let site = sites.first { if case .linear = $0.layer { return true } else { return false } }!
+        guard case .linear(let nIn, _) = site.layer else { fatalError("not a linear site") }
+        return (red, site, Tensor.randn([2, 3, nIn], using: &rng))
+    }
+
+    func testFixedWeightActsOnEveryRowAndZeroOnNone() throws {
+        let (red, site, x) = activeRedMembrane(seed: 4)
+        let rows = ["a red circle", "a blue square"]
+
+        let zero = try XCTUnwrap(Transport.fixed(0).provider(membranes: [red], model: Fixtures.model))
+        XCTAssertNil(zero(rows)?.delta(path: site.path, input: x, layer: site.layer))
+
+        let full = try XCTUnwrap(Transport.fixed(1).provider(membranes: [red], model: Fixtures.model))
+        let delta = try XCTUnwrap(full(rows)?.delta(path: site.path, input: x, layer: site.layer))
+        let expected = try XCTUnwrap(MembraneAdapter(membranes: [red], multiplier: 1, rows: 2).delta(path: site.path, input: x, layer: site.layer))
+        XCTAssertEqual(delta.scalars, expected.scalars)
+    }
+
+    func testFacilitatedActsOnlyOnRowsNamingTheTarget() throws {
+        let (red, site, x) = activeRedMembrane(seed: 5)
+        let provider = try XCTUnwrap(Transport.facilitated(.tokens).provider(membranes: [red], model: Fixtures.model))
+        let delta = try XCTUnwrap(provider(["a blue square", "a red circle"])?.delta(path: site.path, input: x, layer: site.layer))
+        XCTAssertTrue(delta.slice(axis: 0, range: 0..<1).scalars.allSatisfy { $0 == 0 })
+        let full = try XCTUnwrap(MembraneAdapter(membranes: [red], multiplier: 1, rows: 2).delta(path: site.path, input: x, layer: site.layer))
+        XCTAssertEqual(delta.slice(axis: 0, range: 1..<2).scalars, full.slice(axis: 0, range: 1..<2).scalars)
+        XCTAssertNil(provider(["a blue square", "a green cross"])?.delta(path: site.path, input: x, layer: site.layer))
+    }
 }

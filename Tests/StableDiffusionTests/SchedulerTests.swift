@@ -17,16 +17,28 @@ final class SchedulerTests: XCTestCase {
         XCTAssertEqual(s.timesteps, [901, 801, 701, 601, 501, 401, 301, 201, 101, 1])
     }
 
-    func testTrailingAndLinspaceSpacing() {
+    /// The DDIM and Euler ancestral schedulers after `setTimesteps(steps)` with `spacing`.
+    func schedulers(_ spacing: TimestepSpacing, steps: Int) -> (ddim: DDIMScheduler, euler: EulerAncestralScheduler) {
         var c = sd()
-        c.timestepSpacing = "trailing"
-        var s = DDIMScheduler(config: c)
-        s.setTimesteps(4)
-        XCTAssertEqual(s.timesteps, [999, 749, 499, 249])
-        c.timestepSpacing = "linspace"
-        s = DDIMScheduler(config: c)
-        s.setTimesteps(4)
-        XCTAssertEqual(s.timesteps, [999, 666, 333, 0])
+        c.timestepSpacing = spacing
+        var ddim = DDIMScheduler(config: c), euler = EulerAncestralScheduler(config: c)
+        ddim.setTimesteps(steps)
+        euler.setTimesteps(steps)
+        return (ddim, euler)
+    }
+
+    func testTrailingAndLinspaceSpacing() {
+        let trailing = schedulers(.trailing, steps: 4)
+        XCTAssertEqual(trailing.ddim.timesteps, [999, 749, 499, 249])
+        XCTAssertEqual(trailing.euler.timesteps, [999, 749, 499, 249])
+        let linspace = schedulers(.linspace, steps: 4)
+        XCTAssertEqual(linspace.ddim.timesteps, [999, 666, 333, 0])
+        XCTAssertEqual(linspace.euler.timesteps, [999, 666, 333, 0])
+        XCTAssertEqual(linspace.euler.initNoiseSigma, linspace.euler.sigmas[0], accuracy: 1e-12)
+        // Linspace timesteps with a fraction: DDIM rounds them, Euler keeps them.
+        let fractional = schedulers(.linspace, steps: 7)
+        XCTAssertEqual(fractional.euler.timesteps[1], 832.5)
+        XCTAssertEqual(fractional.ddim.timesteps[1], 832)
     }
 
     func testScaledLinearBetas() {
@@ -76,5 +88,48 @@ final class SchedulerTests: XCTestCase {
         let ac = sd().alphasCumprod[901]
         XCTAssertEqual(s.sigmas[0], ((1 - ac) / ac).squareRoot(), accuracy: 1e-12)
         XCTAssertEqual(s.initNoiseSigma, (s.sigmas[0] * s.sigmas[0] + 1).squareRoot(), accuracy: 1e-12)
+    }
+
+    func testTimestepSpacingReadsAndWritesDiffusersNames() throws {
+        for spacing in TimestepSpacing.allCases {
+            let json = try JSONEncoder().encode([spacing])
+            XCTAssertEqual(String(decoding: json, as: UTF8.self), "[\"\(spacing.rawValue)\"]")
+            XCTAssertEqual(try JSONDecoder().decode([TimestepSpacing].self, from: json), [spacing])
+        }
+        XCTAssertEqual(TimestepSpacing.allCases.map(\.rawValue), ["leading", "trailing", "linspace"])
+    }
+
+    func testUnknownTimestepSpacingIsRefusedNamingTheFile() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("spacing-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let file = folder.appendingPathComponent("scheduler_config.json")
+        try Data(#"{"timestep_spacing": "karras", "steps_offset": 1}"#.utf8).write(to: file)
+        XCTAssertThrowsError(try SchedulerConfig.load(file)) { error in
+            XCTAssertEqual(error as? ModelError, .unsupported(file: file.path, option: "timestep_spacing: karras",
+                                                              reason: "known: leading, trailing, linspace"))
+        }
+        try Data(#"{"timestep_spacing": "trailing"}"#.utf8).write(to: file)
+        XCTAssertEqual(try SchedulerConfig.load(file).timestepSpacing, .trailing)
+        try Data(#"{"steps_offset": 1}"#.utf8).write(to: file)
+        XCTAssertEqual(try SchedulerConfig.load(file).timestepSpacing, .leading)
+    }
+
+    func testSamplersPickTheirSchedulers() {
+        XCTAssertTrue(GenerationRequest.Sampler.ddim.schedulerType == DDIMScheduler.self)
+        XCTAssertTrue(GenerationRequest.Sampler.eulerAncestral.schedulerType == EulerAncestralScheduler.self)
+    }
+
+    func testDDIMThroughTheSchedulerProtocolStepsItsTimesteps() {
+        var s = DDIMScheduler(config: sd())
+        s.setTimesteps(10)
+        XCTAssertEqual(s.modelTimesteps, s.timesteps.map { Float($0) })
+        XCTAssertEqual(s.initNoiseSigma, 1)
+        var rng = RandomSource(seed: 3)
+        let x = Tensor.randn([1, 4, 4, 4], using: &rng), eps = Tensor.randn([1, 4, 4, 4], using: &rng)
+        XCTAssertEqual(s.scaleModelInput(x, step: 2).scalars, x.scalars)
+        let before = rng
+        XCTAssertEqual(s.step(eps, step: 2, sample: x, rng: &rng).scalars, s.step(eps, timestep: 701, sample: x).scalars)
+        XCTAssertEqual(rng, before)
     }
 }

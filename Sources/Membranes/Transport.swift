@@ -1,0 +1,59 @@
+import StableDiffusion
+
+/// How membranes are applied at inference: each prompt at its own strength by Facilitated
+/// Transport, or every prompt at one fixed weight (plain LoRA behaviour).
+///
+/// A transport is named by text such as `facilitated`, `facilitated-reference` or `fixed:1.0`;
+/// ``init(parsing:)`` reads these names and ``description`` writes them back.
+public enum Transport: Equatable, Sendable, CustomStringConvertible {
+    /// Per-prompt multipliers from the similarity of each prompt to each membrane's targets.
+    case facilitated(FacilitatedTransport.Rule)
+    /// The same multiplier for every prompt and membrane.
+    case fixed(Float)
+
+    /// The names ``init(parsing:)`` accepts, for messages.
+    public static let acceptedNames = "facilitated, facilitated-reference or fixed:W (e.g. fixed:1.0)"
+
+    /// Reads `facilitated` (or `facilitated-tokens`), `facilitated-reference`, or `fixed:W`
+    /// with a decimal weight `W`.
+    public init(parsing text: String) throws(TransportError) {
+        switch text {
+        case "facilitated", "facilitated-tokens": self = .facilitated(.tokens)
+        case "facilitated-reference": self = .facilitated(.reference)
+        default:
+            guard text.hasPrefix(Transport.fixedPrefix), let weight = Float(text.dropFirst(Transport.fixedPrefix.count)) else {
+                throw TransportError(text: text)
+            }
+            self = .fixed(weight)
+        }
+    }
+
+    /// The transport's name, which ``init(parsing:)`` reads back to the same transport:
+    /// `facilitated`, `facilitated-reference` or `fixed:W` with the shortest decimal `W` that
+    /// reads back to the same weight.
+    public var description: String {
+        switch self {
+        case .facilitated(.tokens): return "facilitated"
+        case .facilitated(.reference): return "facilitated-reference"
+        case .fixed(let weight): return Transport.fixedPrefix + weight.description
+        }
+    }
+
+    /// The adapter provider applying `membranes` this way, or `nil` when there are none (the
+    /// base model runs untouched).
+    public func provider(membranes: [Membrane], model: StableDiffusionModel) -> AdapterProvider? {
+        guard !membranes.isEmpty else { return nil }
+        switch self {
+        case .fixed(let weight):
+            return { rows in MembraneAdapter(membranes: membranes, multiplier: weight, rows: rows.count) }
+        case .facilitated(let rule):
+            let transport = FacilitatedTransport(rule: rule)
+            return { rows in
+                let multipliers = transport.multipliers(rowPrompts: rows, membranes: membranes, model: model)
+                return MembraneAdapter(Array(zip(membranes, multipliers)).map { (membrane: $0.0, multipliers: $0.1) })
+            }
+        }
+    }
+
+    private static let fixedPrefix = "fixed:"
+}
