@@ -18,6 +18,7 @@ extension ShapesWorldEvaluation {
     func pictures(_ request: GenerationRequest, adapter: AdapterProvider?, group: String,
                   progress: (Progress) -> Void) throws -> [Image] {
         let start = Date()
+        progress(Progress(group: group, step: 0, total: request.totalSteps, seconds: 0))
         // `generate` calls its progress only while it runs.
         let tensors = try withoutActuallyEscaping(progress) { progress in
             try model.generate(request, adapter: adapter) { step, total in

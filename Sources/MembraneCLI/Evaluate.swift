@@ -2,6 +2,7 @@ import ArgumentParser
 import Evaluation
 import Foundation
 import Membranes
+import Reporting
 
 /// `membrane evaluate`: how well membranes erase their ShapesWorld targets and spare the rest.
 struct Evaluate: ParsableCommand {
@@ -35,6 +36,7 @@ struct Evaluate: ParsableCommand {
     var batchSize: Int = 8
     @Option(help: "Output folder.")
     var out: String
+    @OptionGroup var logging: LoggingOptions
 
     func validate() throws {
         guard seeds >= 1 else { throw ValidationError("--seeds must be at least 1") }
@@ -66,6 +68,7 @@ struct Evaluate: ParsableCommand {
     }
 
     func run() throws {
+        logging.bootstrap()
         var options = ShapesWorldEvaluation.Options(model: try ModelLocation.resolve(model))
         options.membranes = membranes.map { URL(fileURLWithPath: $0) }
         options.seeds = seeds
@@ -81,12 +84,15 @@ struct Evaluate: ParsableCommand {
         } catch ShapesWorldEvaluationError.noConceptInTargets(let named) {
             throw CLIError("the membranes' targets (\(named.joined(separator: ", "))) name no ShapesWorld colour or shape; give --targets")
         }
+        var bar: (group: String, reporter: ProgressReporter)?
         let outcome = try evaluation.run { progress in
-            let rate = Double(progress.step) / max(progress.seconds, 1e-9)
-            let line = "\r\(progress.group): step \(progress.step)/\(progress.total)  " + String(format: "%.2f steps/s", rate)
-            FileHandle.standardError.write(line.data(using: .utf8)!)
-            if progress.step == progress.total { printError("") }
+            if bar?.group != progress.group {
+                bar?.reporter.finish()
+                bar = (progress.group, ProgressReporter(label: progress.group, total: progress.total, unit: "step"))
+            }
+            if progress.step > 0 { bar?.reporter.update(done: progress.step) }
         }
+        bar?.reporter.finish()
         try outcome.write(to: URL(fileURLWithPath: out))
         print(outcome.report.humanSummary())
         print("wrote report.json and before_after.png to \(out)")

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Images
 import Membranes
+import Reporting
 import StableDiffusion
 import TensorEngine
 
@@ -37,6 +38,7 @@ struct Generate: ParsableCommand {
     var transport: String = "facilitated"
     @Option(help: "Output folder.")
     var out: String
+    @OptionGroup var logging: LoggingOptions
 
     func validate() throws {
         guard !prompts.isEmpty else { throw ValidationError("give at least one --prompt") }
@@ -47,6 +49,7 @@ struct Generate: ParsableCommand {
     }
 
     func run() throws {
+        logging.bootstrap()
         let m = try StableDiffusionModel(directory: try ModelLocation.resolve(model))
         let loaded = try membranes.map { try Membrane.read(from: URL(fileURLWithPath: $0), sites: m.unet.adapterSites) }
         var request = GenerationRequest(prompts: prompts)
@@ -59,11 +62,11 @@ struct Generate: ParsableCommand {
         request.height = height
         request.sampler = GenerationRequest.Sampler(rawValue: sampler)!
         let transport = try Transport(flag: self.transport)
-        let start = Date()
-        let images = try m.generate(request, adapter: transport.provider(membranes: loaded, model: m)) { step, total in
-            let rate = Double(step) / max(Date().timeIntervalSince(start), 1e-9)
-            printError(String(format: "\rstep %d/%d  %.2f steps/s", step, total, rate))
+        var progress = ProgressReporter(label: "generate", total: request.totalSteps, unit: "step")
+        let images = try m.generate(request, adapter: transport.provider(membranes: loaded, model: m)) { step, _ in
+            progress.update(done: step)
         }
+        progress.finish()
         let written = try writeImages(images, labels: prompts.flatMap { p in Array(repeating: p, count: imagesPerPrompt) },
                                       to: URL(fileURLWithPath: out), columns: imagesPerPrompt)
         print("wrote \(written) images and grid.png to \(out)")

@@ -11,6 +11,12 @@ public struct GenerationRequest: Sendable {
     public var height: Int?
     /// Images denoised together in one UNet batch (twice as many rows with guidance).
     public var batchSize: Int = 8
+
+    /// Denoising steps of the whole request: `steps` per batch of at most `batchSize` pictures.
+    public var totalSteps: Int {
+        let pictures = prompts.count * imagesPerPrompt, batch = max(1, batchSize)
+        return (pictures + batch - 1) / batch * steps
+    }
     /// The sampler.
     public var sampler: Sampler = .ddim
 

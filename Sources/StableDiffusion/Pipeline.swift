@@ -35,7 +35,7 @@ extension StableDiffusionModel {
         for p in request.prompts { for j in 0..<request.imagesPerPrompt { jobs.append((p, j)) } }
         var images: [Tensor] = []
         let batches = stride(from: 0, to: jobs.count, by: max(1, request.batchSize)).map { Array(jobs[$0..<min($0 + max(1, request.batchSize), jobs.count)]) }
-        let total = batches.count * request.steps
+        let total = request.totalSteps
         var done = 0
         for batch in batches {
             let noise = batch.map { initialNoise(seed: request.seed, index: $0.index, latentShape: shape) }
