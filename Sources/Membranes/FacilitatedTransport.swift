@@ -5,11 +5,9 @@ import TensorEngine
 /// are far from the prompt lets it through almost untouched (multiplier near 0); one whose target
 /// the prompt names acts fully (multiplier near 1).
 ///
-/// The default rule is the sharper ``Rule/tokens``: on shapesworld-a the reference rule's
-/// flattened 77-token cosine stays between 0.83 and 0.98 for every prompt (padding positions
-/// dominate it), so it lets a "red" membrane act at ~0.85 on "a blue square" and erodes other
-/// colours by 19 points, while the token rule leaves them bit-identical (README, "Membranes on
-/// ShapesWorld").
+/// The default rule is the sharper ``Rule/tokens``: the reference rule's flattened 77-token
+/// cosine is dominated by padding positions, so it stays high for prompts that share nothing
+/// with the target and lets the membrane act on them (README, "Facilitated Transport").
 public struct FacilitatedTransport {
     /// How the prompt-to-target similarity is measured.
     public enum Rule: String, Sendable, CaseIterable {

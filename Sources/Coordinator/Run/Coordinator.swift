@@ -46,7 +46,6 @@ final class Coordinator {
     var lastHeartbeat: [Int: Date] = [:]
     var reportedSilent = Set<Int>()
     var stopping: Date?
-    var stopReason = ""
     let started = Date()
     var lastStatusWrite = Date.distantPast
     /// The run's progress over the iterations of the jobs it trains.
@@ -223,7 +222,6 @@ final class Coordinator {
     /// to stop after their current iteration.
     func beginStopping(_ reason: String) {
         stopping = Date()
-        stopReason = reason
         logger.info("\(reason): checkpointing and stopping after the current iterations")
         for k in entries.indices where entries[k].state == .running {
             do { try saveCheckpoint(k) } catch { logger.error("\(entries[k].job.name): checkpoint failed: \(error)") }
