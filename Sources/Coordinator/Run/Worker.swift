@@ -91,7 +91,7 @@ struct Worker {
     func pendingRequests(_ job: Job) -> GroupRequests {
         var requests = GroupRequests(stop: stopSignal.received != nil)
         guard isLeader else { return requests }
-        while let found = try? world.probe(from: 0, tag: Tag.control.rawValue), found != nil {
+        while (try? world.probe(from: 0, tag: Tag.control.rawValue)) != nil {
             guard let raw = try? world.receive(from: 0, tag: Tag.control.rawValue),
                   case .control(let name, let request)? = try? Message(decoding: raw.data, tag: raw.tag) else { break }
             guard name == job.name else { continue }
