@@ -1,8 +1,8 @@
-/// Short durations for progress lines: `45s`, `1m05s`, `2h03m`.
-enum CompactDuration {
+/// Short durations for progress lines and status tables: `45s`, `1m05s`, `2h03m`.
+public enum CompactDuration {
     /// `seconds` rounded to the second, in the largest two units that matter; `--` when the
     /// duration is unknown (negative, infinite or not a number).
-    static func string(_ seconds: Double) -> String {
+    public static func string(_ seconds: Double) -> String {
         guard seconds.isFinite, seconds >= 0 else { return "--" }
         let whole = Int(seconds.rounded())
         if whole < 60 { return "\(whole)s" }

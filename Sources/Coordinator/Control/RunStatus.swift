@@ -1,4 +1,5 @@
 import Foundation
+import Reporting
 
 /// What `membrane status` shows: the run and each job. Served by the coordinator on its control
 /// socket and written to `<library>/status.json` (the last state when no run is active).
@@ -53,7 +54,7 @@ public struct RunStatus: Codable, Sendable {
         lines.append(RunStatus.pad(["JOB", "STATE", "ITER", "IT/S", "ETA", "RANKS", "HEARTBEAT"]))
         for job in jobs {
             let rate = job.itPerSecond.map { String(format: "%.2f", $0) } ?? "-"
-            let eta = job.etaSeconds.map { RunStatus.duration($0) } ?? "-"
+            let eta = job.etaSeconds.map(CompactDuration.string) ?? "-"
             let ranks = job.ranks.isEmpty ? "-" : job.ranks.map(String.init).joined(separator: ",")
             let beat = job.lastHeartbeatSecondsAgo.map { String(format: "%.0fs ago", $0) } ?? "-"
             lines.append(RunStatus.pad([job.name, job.state.rawValue, "\(job.iteration)/\(job.total)", rate, eta, ranks, beat]))
@@ -72,13 +73,6 @@ public struct RunStatus: Codable, Sendable {
             text += c.count >= w ? c + " " : c + String(repeating: " ", count: w - c.count)
         }
         return text.trimmingCharacters(in: .whitespaces)
-    }
-
-    static func duration(_ seconds: Double) -> String {
-        let s = Int(seconds.rounded())
-        if s >= 3600 { return String(format: "%dh%02dm", s / 3600, (s % 3600) / 60) }
-        if s >= 60 { return String(format: "%dm%02ds", s / 60, s % 60) }
-        return "\(s)s"
     }
 
     /// Reads `status.json`.
