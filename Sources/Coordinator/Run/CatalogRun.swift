@@ -99,9 +99,8 @@ public enum CatalogRun {
         let groupIndex = groups.firstIndex { $0.contains(rank) }
         let split = try world.split(color: groupIndex, key: rank)
         if rank == 0, let p = prepared {
-            let coordinator = Coordinator(world: world, library: p.library, catalog: p.catalog, model: p.model, jobs: p.jobs,
-                                          index: p.index, groups: groups, groupSize: plan.groupSize, stopSignal: stopSignal,
-                                          control: p.control, endpoint: p.endpoint, heartbeatTimeout: options.heartbeatTimeout, logger: logger)
+            let coordinator = Coordinator(world: world, prepared: p, groups: groups, stopSignal: stopSignal,
+                                          heartbeatTimeout: options.heartbeatTimeout, logger: logger)
             let code = try coordinator.run()
             p.control.close()
             if p.endpoint.hasPrefix("ipc://") { unlink(String(p.endpoint.dropFirst("ipc://".count))) }
@@ -126,6 +125,8 @@ public enum CatalogRun {
         var model: StableDiffusionModel
         var jobs: [Job]
         var index: LibraryIndex
+        /// Names of the jobs whose membrane is already in the library with the same hash.
+        var complete: Set<String>
         var groupSize: Int
         var control: ZMQSocket
         var endpoint: String
@@ -165,7 +166,8 @@ public enum CatalogRun {
         let jobs = Job.jobs(of: catalog, baseFingerprint: model.unetFingerprint)
         let index: LibraryIndex
         do { index = try library.readIndex() } catch { throw PrepareError(code: ExitCode.failure, message: "\(error)") }
-        let pending = jobs.filter { !library.isComplete($0, index: index) }
+        let complete = Set(jobs.filter { library.isComplete($0, index: index) }.map(\.name))
+        let pending = jobs.filter { !complete.contains($0.name) }
         let groupSize = GroupPlan(groupSize: options.groupSize).groupSize(workers: workers, batchSizes: pending.map(\.config.batchSize))
         let control: ZMQSocket
         do {
@@ -175,7 +177,7 @@ public enum CatalogRun {
         } catch {
             throw PrepareError(code: ExitCode.failure, message: "cannot open the control socket \(endpoint): \(error)")
         }
-        return Prepared(catalog: catalog, library: library, lock: lock, model: model, jobs: jobs, index: index,
+        return Prepared(catalog: catalog, library: library, lock: lock, model: model, jobs: jobs, index: index, complete: complete,
                         groupSize: groupSize, control: control, endpoint: endpoint)
     }
 

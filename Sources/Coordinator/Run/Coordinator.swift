@@ -51,21 +51,22 @@ final class Coordinator {
     /// The run's progress over the iterations of the jobs it trains.
     var progress: ProgressReporter?
 
-    init(world: Communicator, library: Library, catalog: Catalog, model: StableDiffusionModel, jobs: [Job], index: LibraryIndex,
-         groups: [[Int]], groupSize: Int, stopSignal: StopSignal, control: ZMQSocket, endpoint: String, heartbeatTimeout: Double, logger: Logger) {
+    /// The coordinator of a prepared run (catalog read, library locked, control socket bound).
+    init(world: Communicator, prepared p: CatalogRun.Prepared, groups: [[Int]], stopSignal: StopSignal, heartbeatTimeout: Double,
+         logger: Logger) {
         self.world = world
-        self.library = library
-        self.catalog = catalog
-        self.model = model
+        library = p.library
+        catalog = p.catalog
+        model = p.model
         self.groups = groups
-        self.groupSize = groupSize
+        groupSize = p.groupSize
         self.stopSignal = stopSignal
-        self.control = control
-        self.endpoint = endpoint
+        control = p.control
+        endpoint = p.endpoint
         self.heartbeatTimeout = heartbeatTimeout
         self.logger = logger
-        self.index = index
-        entries = jobs.map { Entry(job: $0, state: library.isComplete($0, index: index) ? .skipped : .pending) }
+        index = p.index
+        entries = p.jobs.map { Entry(job: $0, state: p.complete.contains($0.name) ? .skipped : .pending) }
         for k in entries.indices where entries[k].state == .skipped { entries[k].iteration = entries[k].job.config.iterations }
         for k in entries.indices where entries[k].state == .pending {
             let url = library.checkpointURL(entries[k].job.name)

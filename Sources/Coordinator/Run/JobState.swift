@@ -36,25 +36,3 @@ public enum JobEnd: String, Codable, Sendable {
     /// A signal (SIGTERM, SIGINT, SIGUSR1) asked the whole run to stop.
     case interrupted
 }
-
-/// What a group has been asked to do at the end of the current iteration. Every rank of a group
-/// contributes its own requests to the iteration's all-reduce, so all of them learn the union
-/// in the same iteration.
-public struct GroupRequests: Equatable, Sendable {
-    /// Stop this job (a `membrane cancel`, which reaches the group's leader).
-    public var cancel = false
-    /// Stop the whole run (a signal on any rank).
-    public var stop = false
-
-    public init(cancel: Bool = false, stop: Bool = false) {
-        self.cancel = cancel
-        self.stop = stop
-    }
-}
-
-/// A failure of the run itself (MPI, messages, ranks that disagree), not of its input files.
-public struct RunError: Error, CustomStringConvertible, Equatable {
-    public let message: String
-    public init(_ message: String) { self.message = message }
-    public var description: String { message }
-}
