@@ -55,5 +55,17 @@ public enum Transport: Equatable, Sendable, CustomStringConvertible {
         }
     }
 
+    /// The multiplier this transport gives each membrane on each prompt (one list per membrane,
+    /// one value per prompt): the weight for ``fixed(_:)``, the rule's value for
+    /// ``facilitated(_:)``.
+    public func multipliers(prompts: [String], membranes: [Membrane], model: StableDiffusionModel) -> [[Float]] {
+        switch self {
+        case .fixed(let weight):
+            return membranes.map { _ in Array(repeating: weight, count: prompts.count) }
+        case .facilitated(let rule):
+            return FacilitatedTransport(rule: rule).multipliers(rowPrompts: prompts, membranes: membranes, model: model)
+        }
+    }
+
     private static let fixedPrefix = "fixed:"
 }
