@@ -7,6 +7,10 @@ import StableDiffusion
 /// ``init(parsing:)`` reads these names and ``description`` writes them back.
 public enum Transport: Equatable, Sendable, CustomStringConvertible {
     /// Per-prompt multipliers from the similarity of each prompt to each membrane's targets.
+    /// With ``FacilitatedTransport/Rule/reference`` the membranes are applied as the SPM
+    /// reference code applies them (``ReferenceMembraneAdapter``): each membrane's multiplier
+    /// gamma scales both its factors, so it acts with gamma squared, and several membranes are
+    /// summed into one rank-1 network with cross terms.
     case facilitated(FacilitatedTransport.Rule)
     /// The same multiplier for every prompt and membrane.
     case fixed(Float)
@@ -46,6 +50,12 @@ public enum Transport: Equatable, Sendable, CustomStringConvertible {
         switch self {
         case .fixed(let weight):
             return { rows in MembraneAdapter(membranes: membranes, multiplier: weight, rows: rows.count) }
+        case .facilitated(.reference):
+            let transport = FacilitatedTransport(rule: .reference)
+            return { rows in
+                ReferenceMembraneAdapter(membranes: membranes,
+                                         gammas: transport.multipliers(rowPrompts: rows, membranes: membranes, model: model))
+            }
         case .facilitated(let rule):
             let transport = FacilitatedTransport(rule: rule)
             return { rows in
@@ -57,7 +67,8 @@ public enum Transport: Equatable, Sendable, CustomStringConvertible {
 
     /// The multiplier this transport gives each membrane on each prompt (one list per membrane,
     /// one value per prompt): the weight for ``fixed(_:)``, the rule's value for
-    /// ``facilitated(_:)``.
+    /// ``facilitated(_:)``. For the reference rule this is gamma, the factor on each of the
+    /// membrane's two weights: alone, the membrane acts with gamma squared.
     public func multipliers(prompts: [String], membranes: [Membrane], model: StableDiffusionModel) -> [[Float]] {
         switch self {
         case .fixed(let weight):

@@ -123,4 +123,23 @@ final class TransportTests: XCTestCase {
         XCTAssertEqual(delta.slice(axis: 0, range: 1..<2).scalars, full.slice(axis: 0, range: 1..<2).scalars)
         XCTAssertNil(provider(["a blue square", "a green cross"])?.delta(path: site.path, input: x, layer: site.layer))
     }
+    func testReferenceTransportSumsMembranesWithGammaOnBothFactors() throws {
+        let (red, site, x) = activeRedMembrane(seed: 6)
+        var square = Membrane(sites: Fixtures.model.unet.adapterSites, targets: ["square"], seed: 2)
+        var rng = RandomSource(seed: 7)
+        for (k, l) in square.layers { square.layers[k]?.up = Tensor.randn(l.up.shape, using: &rng) }
+        let rows = ["a red circle", "a blue square"]
+        let gammas = FacilitatedTransport(rule: .reference).multipliers(rowPrompts: rows, membranes: [red, square], model: Fixtures.model)
+        // Transport reports gamma itself, the factor on each of a membrane's two weights.
+        XCTAssertEqual(Transport.facilitated(.reference).multipliers(prompts: rows, membranes: [red, square], model: Fixtures.model), gammas)
+        let provider = try XCTUnwrap(Transport.facilitated(.reference).provider(membranes: [red, square], model: Fixtures.model))
+        let adapter = try XCTUnwrap(provider(rows))
+        XCTAssertTrue(adapter is ReferenceMembraneAdapter)
+        let delta = try XCTUnwrap(adapter.delta(path: site.path, input: x, layer: site.layer))
+        let expected = try XCTUnwrap(ReferenceMembraneAdapter(membranes: [red, square], gammas: gammas).delta(path: site.path, input: x, layer: site.layer))
+        XCTAssertEqual(delta.scalars, expected.scalars)
+        // The token rule keeps separate terms, each membrane at its multiplier once.
+        let tokens = try XCTUnwrap(Transport.facilitated(.tokens).provider(membranes: [red, square], model: Fixtures.model)?(rows))
+        XCTAssertTrue(tokens is MembraneAdapter)
+    }
 }
