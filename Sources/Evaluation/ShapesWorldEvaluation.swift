@@ -26,7 +26,7 @@ public struct ShapesWorldEvaluation {
         /// Classifier-free guidance scale.
         public var cfg: Float = 5
         /// The transports evaluated, all against the same base pictures (unused without membranes).
-        public var transports: [NamedTransport] = [NamedTransport(.facilitated(.tokens))]
+        public var transports: [NamedTransport] = [NamedTransport(.facilitated(.meaning))]
         /// The erased concepts the metrics are about; `nil` takes the colour and shape words of
         /// the membranes' targets.
         public var targets: [ShapesWorldConcept]?

@@ -1,81 +1,117 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import StableDiffusion
 import TensorEngine
 
 /// Facilitated Transport: how strongly each membrane acts on a prompt. A membrane whose targets
-/// are far from the prompt lets it through almost untouched (multiplier near 0); one whose target
-/// the prompt names acts fully (multiplier near 1).
+/// are far from the prompt lets it through untouched (multiplier 0); one whose target the prompt
+/// carries acts fully (multiplier 1).
 ///
-/// The default rule is the sharper ``Rule/tokens``: the reference rule's flattened 77-token
-/// cosine is dominated by padding positions, so it stays high for prompts that share nothing
-/// with the target and lets the membrane act on them (README, "Facilitated Transport").
+/// The default rule, ``Rule/meaning``, asks the text encoder whether the prompt carries a target
+/// (``ConceptCalibration``): synonyms, paraphrases and misspellings the encoder maps near the
+/// target get a high multiplier even when they share no token with it. Naming the target's
+/// tokens still counts (the larger of the two wins).
 public struct FacilitatedTransport {
     /// How the prompt-to-target similarity is measured.
     public enum Rule: String, Sendable, CaseIterable {
+        /// The larger of the token share and the calibrated contextual similarity of the
+        /// prompt's tokens to each target.
+        case meaning
         /// The reference: max of the cosine of the flattened 77-token embeddings and the share of
         /// the target's tokens present in the prompt.
         case reference
-        /// The share of target tokens present in the prompt only (padding positions, which
-        /// dominate the flattened cosine, play no part).
+        /// The share of target tokens present in the prompt only (a keyword match).
         case tokens
     }
 
-    public var rule: Rule = .tokens
+    public var rule: Rule
 
-    public init(rule: Rule = .tokens) { self.rule = rule }
+    public init(rule: Rule = .meaning) { self.rule = rule }
+
+    /// The calibrations the ``Rule/meaning`` rule uses for `membranes`: one list per membrane,
+    /// one calibration per target, read from each membrane's metadata when it has them for
+    /// this encoder width, otherwise calibrated now from `model` and the target (the fallback
+    /// for membranes trained elsewhere, such as the reference implementation's files). Empty
+    /// lists for the other rules.
+    public func calibrations(for membranes: [Membrane], model: StableDiffusionModel) -> [[ConceptCalibration]] {
+        guard rule == .meaning else { return membranes.map { _ in [] } }
+        let probe = ConceptProbe(model: model)
+        let width = model.textEncoder.config.hiddenSize
+        var made: [String: ConceptCalibration] = [:]
+        return membranes.map { membrane in
+            if let stored = ConceptCalibration.stored(in: membrane.info), stored.map(\.target) == membrane.targets,
+               stored.allSatisfy({ $0.mean.count == width }) {
+                return stored
+            }
+            return membrane.targets.map { target in
+                if let known = made[target] { return known }
+                let c = probe.calibrate(target: target)
+                made[target] = c
+                return c
+            }
+        }
+    }
 
     /// The multiplier of a membrane with `targets` for one prompt.
-    public func multiplier(prompt: String, targets: [String], model: StableDiffusionModel,
-                           promptEmbedding: Tensor? = nil) -> Float {
-        multiplier(prompt: prompt, targets: targets, model: model, promptEmbedding: promptEmbedding) { model.encode(prompts: [$0]) }
+    public func multiplier(prompt: String, targets: [String], model: StableDiffusionModel) -> Float {
+        multipliers(rowPrompts: [prompt], membranes: [Membrane(targets: targets, layers: [:])], model: model)[0][0]
     }
 
-    /// ``multiplier(prompt:targets:model:promptEmbedding:)`` with target embeddings from `targetEmbedding`.
-    func multiplier(prompt: String, targets: [String], model: StableDiffusionModel, promptEmbedding: Tensor?,
-                    targetEmbedding: (String) -> Tensor) -> Float {
-        guard !targets.isEmpty else { return 1 }
-        let promptTokens = contentTokens(prompt, model)
-        var best: Float = 0
-        let embedding = rule == .reference ? (promptEmbedding ?? model.encode(prompts: [prompt])) : nil
-        for target in targets {
-            let targetTokens = contentTokens(target, model)
-            var overlap: Float = 0
-            if !targetTokens.isEmpty {
-                overlap = Float(targetTokens.intersection(promptTokens).count) / Float(targetTokens.count)
-            }
-            var score = overlap
-            if let embedding {
-                score = max(score, cosine(embedding, targetEmbedding(target)))
-            }
-            best = max(best, score)
-        }
-        return min(max(best, 0), 1)
+    /// Multipliers for every row prompt of a batch, one list per membrane (computed once per
+    /// distinct prompt). `calibrations` come from ``calibrations(for:model:)`` (computed here
+    /// when `nil`).
+    public func multipliers(rowPrompts: [String], membranes: [Membrane], model: StableDiffusionModel,
+                            calibrations: [[ConceptCalibration]]? = nil) -> [[Float]] {
+        let calibrations = calibrations ?? self.calibrations(for: membranes, model: model)
+        var distinct: [String] = []
+        for prompt in rowPrompts where !distinct.contains(prompt) { distinct.append(prompt) }
+        let byPrompt = Dictionary(uniqueKeysWithValues: zip(distinct, promptMultipliers(distinct, membranes: membranes, model: model,
+                                                                                           calibrations: calibrations)))
+        return membranes.indices.map { i in rowPrompts.map { byPrompt[$0]?[i] ?? 0 } }
     }
 
-    /// Multipliers for every row prompt of a batch, one list per membrane (cached by prompt).
-    public func multipliers(rowPrompts: [String], membranes: [Membrane], model: StableDiffusionModel) -> [[Float]] {
-        var cache: [String: [Float]] = [:]
-        var targetEmbeddings: [String: Tensor] = [:]
-        func targetEmbedding(_ target: String) -> Tensor {
-            if let known = targetEmbeddings[target] { return known }
-            let e = model.encode(prompts: [target])
-            targetEmbeddings[target] = e
-            return e
-        }
-        var perMembrane = Array(repeating: [Float](), count: membranes.count)
-        for prompt in rowPrompts {
-            let values: [Float]
-            if let cached = cache[prompt] {
-                values = cached
-            } else {
-                let embedding = rule == .reference ? model.encode(prompts: [prompt]) : nil
-                values = membranes.map {
-                    multiplier(prompt: prompt, targets: $0.targets, model: model, promptEmbedding: embedding, targetEmbedding: targetEmbedding)
+    /// For each prompt, the multiplier of each membrane.
+    func promptMultipliers(_ prompts: [String], membranes: [Membrane], model: StableDiffusionModel,
+                           calibrations: [[ConceptCalibration]]) -> [[Float]] {
+        let promptTokens = prompts.map { contentTokens($0, model) }
+        var similarity = [[Float]](repeating: [Float](repeating: 0, count: membranes.count), count: prompts.count)
+        switch rule {
+        case .tokens:
+            break
+        case .meaning:
+            let probe = ConceptProbe(model: model)
+            let encoded = probe.encode(prompts)
+            for (i, list) in calibrations.enumerated() {
+                for (p, e) in encoded.enumerated() {
+                    similarity[p][i] = list.map { $0.multiplier(score: probe.score(e, $0)) }.max() ?? 0
                 }
-                cache[prompt] = values
             }
-            for i in membranes.indices { perMembrane[i].append(values[i]) }
+        case .reference:
+            let targets = Array(Set(membranes.flatMap(\.targets))).sorted()
+            let targetEmbeddings = Dictionary(uniqueKeysWithValues: zip(targets, targets.map { model.encode(prompts: [$0]) }))
+            for (p, prompt) in prompts.enumerated() {
+                let embedding = model.encode(prompts: [prompt])
+                for (i, membrane) in membranes.enumerated() {
+                    similarity[p][i] = membrane.targets.compactMap { targetEmbeddings[$0].map { cosine(embedding, $0) } }.max() ?? 0
+                }
+            }
         }
-        return perMembrane
+        return prompts.indices.map { p in
+            membranes.indices.map { i in
+                let targets = membranes[i].targets
+                guard !targets.isEmpty else { return 1 }
+                let overlap = targets.map { tokenShare(target: $0, promptTokens: promptTokens[p], model: model) }.max() ?? 0
+                return min(max(max(overlap, similarity[p][i]), 0), 1)
+            }
+        }
+    }
+
+    /// The share of `target`'s content tokens present in the prompt.
+    func tokenShare(target: String, promptTokens: Set<Int32>, model: StableDiffusionModel) -> Float {
+        let targetTokens = contentTokens(target, model)
+        guard !targetTokens.isEmpty else { return 0 }
+        return Float(targetTokens.intersection(promptTokens).count) / Float(targetTokens.count)
     }
 
     /// Token ids of `text` without start, end and padding tokens.

@@ -3,7 +3,8 @@ import StableDiffusion
 
 /// Our own metadata keys written next to the reference's `prompts`, `rank`, `alpha`.
 public enum MembraneMetadata {
-    /// Metadata for a trained membrane: what it was trained on and how.
+    /// Metadata for a trained membrane: what it was trained on and how, and the calibration of
+    /// its Facilitated Transport (``ConceptProbe``) on the model it was trained on.
     public static func describe(config: TrainingConfig, model: StableDiffusionModel, iterations: Int,
                                 seconds: Double, loss: LossParts) -> [String: String] {
         [
@@ -15,6 +16,7 @@ public enum MembraneMetadata {
             "membrane.seed": String(config.seed),
             "membrane.train_seconds": String(format: "%.1f", seconds),
             "membrane.final_loss": String(format: "erase=%.6g anchoring=%.6g", loss.erase, loss.anchoring),
+            ConceptCalibration.metadataKey: ConceptCalibration.metadataValue([ConceptProbe(model: model).calibrate(target: config.target)]),
         ]
     }
 

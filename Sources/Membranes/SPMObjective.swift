@@ -19,6 +19,10 @@ public struct SPMObjective {
     let contexts: (target: Tensor, positive: Tensor, neutral: Tensor, unconditional: Tensor)
     /// Latent [C, h, w] at the config's resolution.
     let latentShape: [Int]
+    /// Text embeddings of the anchor prompts (`preserve` and the target's neighbours).
+    let anchorPrompts: [Tensor]
+    /// The anchor prompts' texts, in ``anchorPrompts`` order.
+    public let anchorPromptTexts: [String]
 
     /// The objective of `config` on `model` (runs the text encoder once).
     public init(model: StableDiffusionModel, config: TrainingConfig) throws {
@@ -29,6 +33,18 @@ public struct SPMObjective {
         let embeddings = model.encode(prompts: [config.target, config.positivePrompt, config.neutral, config.unconditional])
         func row(_ i: Int) -> Tensor { embeddings.slice(axis: 0, range: i..<(i + 1)) }
         contexts = (row(0), row(1), row(2), row(3))
+        var texts = config.preserve
+        if config.neighbourAnchors > 0 {
+            let probe = ConceptProbe(model: model)
+            texts += probe.neighbours(of: probe.calibrate(target: config.target), count: config.neighbourAnchors).filter { !texts.contains($0) }
+        }
+        anchorPromptTexts = texts
+        if texts.isEmpty {
+            anchorPrompts = []
+        } else {
+            let encoded = model.encode(prompts: texts)
+            anchorPrompts = texts.indices.map { encoded.slice(axis: 0, range: $0..<($0 + 1)) }
+        }
     }
 
     /// What a unit draws: the trajectory's latent, its timestep and the anchors.
@@ -73,7 +89,10 @@ public struct SPMObjective {
         let c = config, unet = model.unet
         let tTo = rng.int(in: 1..<c.maxDenoisingSteps)
         let noise = Tensor.randn([1] + latentShape, using: &rng)
-        let anchors = sampleAnchors(count: c.action == .eraseWithLA ? c.samplingBatchSize : 0, rng: &rng)
+        var anchors = sampleAnchors(count: c.action == .eraseWithLA ? c.samplingBatchSize : 0, rng: &rng)
+        if c.action == .eraseWithLA && !anchorPrompts.isEmpty {
+            for _ in 0..<c.promptAnchorsPerUnit { anchors.append(anchorPrompts[rng.int(in: 0..<anchorPrompts.count)]) }
+        }
         let z: Tensor = withoutGradient {
             var ddim = DDIMScheduler(config: model.scheduler)
             ddim.setTimesteps(c.maxDenoisingSteps)

@@ -41,8 +41,21 @@ public struct TrainingConfig: Equatable, Sendable {
     public var adamBeta2: Float = 0.999
     public var adamEpsilon: Float = 1e-8
     public var rank: Int = 1
+    /// Concepts the user wants kept: encoded like the target and used as anchors.
+    public var preserve: [String] = []
+    /// Vocabulary words nearest the target in the text encoder (but below its calibrated
+    /// threshold, so not paraphrases of it) added to the anchor prompts.
+    public var neighbourAnchors: Int = 0
+    /// Anchor prompts (from `preserve` and the neighbours) drawn per trajectory, on top of the
+    /// `sampling_batch_size` random anchors; `nil`: 2 when there are anchor prompts.
+    public var promptAnchors: Int?
 
     public init() {}
+
+    /// Anchor prompts drawn per trajectory.
+    public var promptAnchorsPerUnit: Int {
+        promptAnchors ?? (preserve.isEmpty && neighbourAnchors == 0 ? 0 : 2)
+    }
 
     /// The positive prompt (defaults to the target).
     public var positivePrompt: String { positive ?? target }
@@ -52,7 +65,7 @@ public struct TrainingConfig: Equatable, Sendable {
         "target", "positive", "neutral", "unconditional", "action", "guidance_scale", "resolution", "batch_size",
         "la_strength", "sampling_batch_size", "iterations", "lr", "lr_scheduler", "lr_scheduler_num_cycles",
         "lr_warmup_steps", "max_denoising_steps", "max_grad_norm", "seed", "trajectory_guidance", "weight_decay",
-        "adam_beta1", "adam_beta2", "adam_epsilon", "rank",
+        "adam_beta1", "adam_beta2", "adam_epsilon", "rank", "preserve", "neighbour_anchors", "prompt_anchors",
     ]
 
     /// Builds a config from decoded key/values; `source` names the file in errors.
@@ -115,6 +128,14 @@ public struct TrainingConfig: Equatable, Sendable {
         c.adamBeta2 = try float("adam_beta2") ?? c.adamBeta2
         c.adamEpsilon = try float("adam_epsilon") ?? c.adamEpsilon
         c.rank = try int("rank") ?? c.rank
+        if let v = values["preserve"] {
+            guard let list = v as? [Any], let texts = list as? [String], texts.allSatisfy({ !$0.trimmingCharacters(in: .whitespaces).isEmpty }) else {
+                throw fail("preserve", "expected a list of non-empty texts")
+            }
+            c.preserve = texts
+        }
+        c.neighbourAnchors = try int("neighbour_anchors") ?? c.neighbourAnchors
+        c.promptAnchors = try int("prompt_anchors")
         try c.validate(source: source)
         self = c
     }
@@ -135,6 +156,8 @@ public struct TrainingConfig: Equatable, Sendable {
         try check(maxGradNorm >= 0, "max_grad_norm", "must not be negative")
         try check(laStrength >= 0, "la_strength", "must not be negative")
         try check(rank == 1, "rank", "membranes are rank 1")
+        try check(neighbourAnchors >= 0, "neighbour_anchors", "must not be negative")
+        try check(promptAnchors.map { $0 >= 0 } ?? true, "prompt_anchors", "must not be negative")
         try check(resolution.map { $0 > 0 } ?? true, "resolution", "must be positive")
         try check(adamBeta1 >= 0 && adamBeta1 < 1 && adamBeta2 >= 0 && adamBeta2 < 1, "adam_beta1", "betas must be in [0, 1)")
     }
@@ -152,6 +175,10 @@ public struct TrainingConfig: Equatable, Sendable {
             "adam_epsilon": "\(adamEpsilon)", "rank": "\(rank)",
         ]
         v["resolution"] = resolution.map(String.init) ?? "default"
+        // Anchor prompts enter the hash only when used, so configs without them keep their hashes.
+        if !preserve.isEmpty { v["preserve"] = preserve.joined(separator: "\n") }
+        if neighbourAnchors != 0 { v["neighbour_anchors"] = "\(neighbourAnchors)" }
+        if let promptAnchors { v["prompt_anchors"] = "\(promptAnchors)" }
         return v
     }
 

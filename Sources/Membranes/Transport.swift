@@ -16,13 +16,14 @@ public enum Transport: Equatable, Sendable, CustomStringConvertible {
     case fixed(Float)
 
     /// The names ``init(parsing:)`` accepts, for messages.
-    public static let acceptedNames = "facilitated, facilitated-reference or fixed:W (e.g. fixed:1.0)"
+    public static let acceptedNames = "facilitated, facilitated-tokens, facilitated-reference or fixed:W (e.g. fixed:1.0)"
 
-    /// Reads `facilitated` (or `facilitated-tokens`), `facilitated-reference`, or `fixed:W`
+    /// Reads `facilitated` (the meaning rule), `facilitated-tokens`, `facilitated-reference`, or `fixed:W`
     /// with a decimal weight `W`.
     public init(parsing text: String) throws(TransportError) {
         switch text {
-        case "facilitated", "facilitated-tokens": self = .facilitated(.tokens)
+        case "facilitated": self = .facilitated(.meaning)
+        case "facilitated-tokens": self = .facilitated(.tokens)
         case "facilitated-reference": self = .facilitated(.reference)
         default:
             guard text.hasPrefix(Transport.fixedPrefix), let weight = Float(text.dropFirst(Transport.fixedPrefix.count)) else {
@@ -37,7 +38,8 @@ public enum Transport: Equatable, Sendable, CustomStringConvertible {
     /// reads back to the same weight.
     public var description: String {
         switch self {
-        case .facilitated(.tokens): return "facilitated"
+        case .facilitated(.meaning): return "facilitated"
+        case .facilitated(.tokens): return "facilitated-tokens"
         case .facilitated(.reference): return "facilitated-reference"
         case .fixed(let weight): return Transport.fixedPrefix + weight.description
         }
@@ -58,8 +60,9 @@ public enum Transport: Equatable, Sendable, CustomStringConvertible {
             }
         case .facilitated(let rule):
             let transport = FacilitatedTransport(rule: rule)
+            let calibrations = transport.calibrations(for: membranes, model: model)
             return { rows in
-                let multipliers = transport.multipliers(rowPrompts: rows, membranes: membranes, model: model)
+                let multipliers = transport.multipliers(rowPrompts: rows, membranes: membranes, model: model, calibrations: calibrations)
                 return MembraneAdapter(Array(zip(membranes, multipliers)).map { (membrane: $0.0, multipliers: $0.1) })
             }
         }

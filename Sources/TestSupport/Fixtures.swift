@@ -10,6 +10,13 @@ public enum Fixtures {
     public static let shared = repoRoot.deletingLastPathComponent().appendingPathComponent("shared")
     public static let modelA = shared.appendingPathComponent("models/shapesworld-a")
     public static let pastel = shared.appendingPathComponent("models/shapesworld-a-pastel")
+    /// shapesworld-a whose text encoder also understands the words of its `SYNONYMS.json`.
+    public static let synonymsModel = shared.appendingPathComponent("models/shapesworld-a-synonyms")
+
+    /// The synonyms model's `SYNONYMS.json`: concept word -> other words for it.
+    public static func synonyms() throws -> [String: [String]] {
+        try JSONDecoder().decode([String: [String]].self, from: Data(contentsOf: synonymsModel.appendingPathComponent("SYNONYMS.json")))
+    }
     public static let embeddedModel = repoRoot.appendingPathComponent("models/shapesworld-a")
     public static let golden = shared.appendingPathComponent("fixtures/golden-shapesworld-a.safetensors")
 

@@ -53,7 +53,7 @@ final class TransportTests: XCTestCase {
     }
 
     func testTransportNamesParse() throws {
-        XCTAssertEqual(try Transport(parsing: "facilitated"), .facilitated(.tokens))
+        XCTAssertEqual(try Transport(parsing: "facilitated"), .facilitated(.meaning))
         XCTAssertEqual(try Transport(parsing: "facilitated-tokens"), .facilitated(.tokens))
         XCTAssertEqual(try Transport(parsing: "facilitated-reference"), .facilitated(.reference))
         XCTAssertEqual(try Transport(parsing: "fixed:1.0"), .fixed(1))
@@ -63,14 +63,15 @@ final class TransportTests: XCTestCase {
     }
 
     func testTransportNameRoundTrips() throws {
-        let transports: [Transport] = [.facilitated(.tokens), .facilitated(.reference), .fixed(1), .fixed(0), .fixed(-0.75), .fixed(0.1), .fixed(1e-5)]
+        let transports: [Transport] = [.facilitated(.meaning), .facilitated(.tokens), .facilitated(.reference), .fixed(1), .fixed(0), .fixed(-0.75), .fixed(0.1), .fixed(1e-5)]
         for transport in transports {
             XCTAssertEqual(try Transport(parsing: transport.description), transport, transport.description)
         }
-        XCTAssertEqual(Transport.facilitated(.tokens).description, "facilitated")
+        XCTAssertEqual(Transport.facilitated(.meaning).description, "facilitated")
+        XCTAssertEqual(Transport.facilitated(.tokens).description, "facilitated-tokens")
         XCTAssertEqual(Transport.facilitated(.reference).description, "facilitated-reference")
         XCTAssertEqual(Transport.fixed(1).description, "fixed:1.0")
-        XCTAssertEqual(try Transport(parsing: "facilitated-tokens").description, "facilitated")
+        XCTAssertEqual(try Transport(parsing: "facilitated-tokens").description, "facilitated-tokens")
     }
 
     func testBadTransportNamesAreRefused() {
