@@ -3,11 +3,6 @@
 #if defined(__x86_64__)
 #include <immintrin.h>
 
-int membrane_cpu_has_avx2_fma(void) {
-    __builtin_cpu_init();
-    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-}
-
 /* e^x for x <= 0 on eight lanes: n = round(x / ln 2), r = x - n ln 2 (Cody-Waite), a degree-6
    polynomial for e^r, times 2^n. Same constants as Kernels/FastMath.swift. */
 __attribute__((target("avx2,fma")))
@@ -377,11 +372,9 @@ void membrane_geglu_rows_avx2(const float *x, float *y, long rows, long half) {
 
 #else
 
-int membrane_cpu_has_avx2_fma(void) { return 0; }
-
 float membrane_exp_shifted_row_avx2(const float *x, float *y, long n, float shift) {
     (void)x; (void)y; (void)n; (void)shift;
-    __builtin_trap();  /* never called: membrane_cpu_has_avx2_fma() is 0 */
+    __builtin_trap();  /* never called: CPUFeatures has no AVX2 here */
 }
 
 void membrane_attention_scores_avx2(const float *q, long ldq, const float *kt, long ldk, long keys, long d,

@@ -176,7 +176,7 @@ void membrane_small_sgemm_avx2(long m, long n, long k, float alpha, const float 
                                const float *b, long brs, long bcs, float beta, float *c, long ldc, float *panel) {
     (void)m; (void)n; (void)k; (void)alpha; (void)a; (void)ars; (void)acs; (void)b; (void)brs; (void)bcs;
     (void)beta; (void)c; (void)ldc; (void)panel;
-    __builtin_trap();  /* never called: membrane_cpu_has_avx2_fma() is 0 */
+    __builtin_trap();  /* never called: CPUFeatures has no AVX2 here */
 }
 
 #endif

@@ -93,4 +93,12 @@ public enum BLAS {
         guard let c = openblas_get_config() else { return "unknown" }
         return String(cString: c)
     }
+    /// Whether this OpenBLAS carries kernels for many processors (DYNAMIC_ARCH), among which
+    /// `OPENBLAS_CORETYPE` chooses.
+    public static var isDynamicArch: Bool { configuration.contains("DYNAMIC_ARCH") }
+    /// The kernels OpenBLAS runs, as `openblas_get_corename()` names them (e.g. "Haswell").
+    public static var coreName: String {
+        guard let c = openblas_get_corename() else { return "unknown" }
+        return String(cString: c)
+    }
 }

@@ -2,9 +2,6 @@
 
 import CKernels
 
-/// Whether this processor runs the AVX2/FMA kernels of CKernels (checked once).
-let hasAVX2FMA = membrane_cpu_has_avx2_fma() != 0
-
 /// `v` with its first `8 - keep` lanes set to 0: of a block loaded at `n - 8`, the lanes that
 /// the full blocks before it have not covered.
 @inline(__always)

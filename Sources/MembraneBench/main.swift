@@ -4,6 +4,7 @@ import TensorEngine
 
 // `make bench`: long-running benchmarks, never part of `make test`.
 // Usage: MembraneBench [--runs N] [--only kernels|attention|gemm|unet|unet-small|training|scaling]
+BLASCoreSelection.ensureBestCore()
 let args = CommandLine.arguments
 let runs = args.firstIndex(of: "--runs").flatMap { Int(args[$0 + 1]) } ?? 5
 let only = args.firstIndex(of: "--only").map { args[$0 + 1] }
@@ -11,6 +12,8 @@ let only = args.firstIndex(of: "--only").map { args[$0 + 1] }
 let rowFilter = args.firstIndex(of: "--rows").map { args[$0 + 1] }
 
 print("# Membrane benchmarks")
+print("OpenBLAS kernels: \(BLAS.coreName) (\(BLASCoreSource(environment: ProcessInfo.processInfo.environment).explanation)); "
+      + "CPU: \(CPUFeatures.current)")
 let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 let model = args.firstIndex(of: "--model").map { URL(fileURLWithPath: args[$0 + 1]) } ?? root.appendingPathComponent("models/shapesworld-a")
 if only == nil || only == "kernels" {

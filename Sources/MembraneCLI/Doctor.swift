@@ -22,6 +22,8 @@ struct Doctor: ParsableCommand {
         report("cores", Result { "\(ProcessInfo.processInfo.activeProcessorCount) available" }, &failures)
         report("memory", Result { try memorySummary() }, &failures)
         report("BLAS", Result { try blasSummary() }, &failures)
+        report("cpu", Result { "\(CPUFeatures.current)" }, &failures)
+        report("kernels", Result { blasKernelSummary() }, &failures)
         report("MPI", Result { try mpiSummary() }, &failures)
         report("ZeroMQ", Result { try zmqSummary() }, &failures)
         report("libpng", Result { try pngSummary() }, &failures)
@@ -71,6 +73,15 @@ struct Doctor: ParsableCommand {
         }
         guard c == [19, 22, 43, 50] else { throw DoctorError("sgemm check gave \(c)") }
         return "\(BLAS.configuration); threads \(BLAS.threads); sgemm ok"
+    }
+
+    /// The kernels OpenBLAS runs, why, and the better ones to ask for if the processor has them.
+    private func blasKernelSummary() -> String {
+        let source = BLASCoreSource(environment: ProcessInfo.processInfo.environment)
+        let summary = "OpenBLAS runs \(BLAS.coreName) (\(source.explanation))"
+        let best = BLASCoreFamily.best(for: .current)
+        guard let running = BLASCoreFamily(coreName: BLAS.coreName), running < best else { return summary }
+        return summary + "; this CPU can run \(best.coreType): \(BLASCoreSelection.coreTypeVariable)=\(best.coreType)"
     }
 
     private func mpiSummary() throws -> String {

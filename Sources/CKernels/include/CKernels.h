@@ -2,10 +2,21 @@
 #define MEMBRANE_CKERNELS_H
 
 /* Kernels written with AVX2/FMA intrinsics, compiled for that instruction set per function and
-   called only after membrane_cpu_has_avx2_fma() says the processor has it. */
+   called only after Kernels' CPUFeatures (from membrane_cpuid_read) says the processor has it. */
 
-/* 1 when the processor supports AVX2 and FMA, else 0. */
-int membrane_cpu_has_avx2_fma(void);
+/* The cpuid words that name the vector instruction sets, and the XCR0 register that says which
+   register states the operating system saves. All zero on other architectures; leaves the
+   processor does not have are zero. */
+typedef struct {
+    unsigned int leaf1_ecx;         /* CPUID.1:ECX (SSE4.2, FMA, OSXSAVE, AVX) */
+    unsigned int leaf7_ebx;         /* CPUID.(7,0):EBX (AVX2, AVX-512 F/DQ/CD/BW/VL) */
+    unsigned int leaf7_edx;         /* CPUID.(7,0):EDX (AMX-BF16, AMX-TILE, AMX-INT8) */
+    unsigned int leaf7_1_eax;       /* CPUID.(7,1):EAX (AVX512-BF16) */
+    unsigned long long xcr0;        /* XGETBV(0); 0 when OSXSAVE is clear (XGETBV would fault) */
+} membrane_cpuid;
+
+/* Fills *out from this processor. */
+void membrane_cpuid_read(membrane_cpuid *out);
 
 /* y[j] = e^(x[j] - shift) for j < n (n >= 8; y may be x; shift >= max x[j]); returns the sum of
    the y[j]. The exponential is the one of Kernels' fastExpNonPositive (0 below -87.33). */
