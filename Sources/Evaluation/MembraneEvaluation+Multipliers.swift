@@ -11,6 +11,14 @@ extension MembraneEvaluation {
         public var others: Double?
         /// The largest multiplier of a membrane on a prompt asking for no target.
         public var othersMaximum: Double?
+
+        /// A summary given by its parts.
+        public init(targets: Double? = nil, targetSynonyms: Double? = nil, others: Double? = nil, othersMaximum: Double? = nil) {
+            self.targets = targets
+            self.targetSynonyms = targetSynonyms
+            self.others = others
+            self.othersMaximum = othersMaximum
+        }
     }
 
     /// Summarises the multipliers of one transport.
