@@ -3,8 +3,8 @@ extension ShapesWorldEvaluation {
     /// (`before`) and with (`after`) the membranes, prompt-major in the order of `prompts`: the
     /// 30 ShapesWorld prompts, then the synonym prompts. `multipliers` holds each membrane's
     /// multiplier on each prompt.
-    func run(_ name: String, seconds: Double, before: [PictureReading], after: [PictureReading], psnr: [Double],
-             multipliers: [[Float]], prompts: [ShapesWorld.Prompt]) -> EvaluationReport.Run {
+    func transportRun(_ name: String, seconds: Double, before: [PictureReading], after: [PictureReading], psnr: [Double],
+                      multipliers: [[Float]], prompts: [ShapesWorld.Prompt]) -> EvaluationReport.Run {
         let plain = ShapesWorld.prompts.count * options.seeds
         let summary = MembraneEvaluation.summarise(targets: targets, before: Array(before[..<plain]),
                                                    after: Array(after[..<plain]), psnr: Array(psnr[..<plain]))

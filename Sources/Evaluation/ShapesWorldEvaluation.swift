@@ -91,7 +91,7 @@ public struct ShapesWorldEvaluation {
     let started: Date
     let loadSeconds: Double
 
-    /// Loads the model and the membranes and settles the targets.
+    /// Reads the synonyms file, loads the model and the membranes, and settles the targets.
     public init(options: Options) throws {
         started = Date()
         for (name, value) in [("seeds", options.seeds), ("steps", options.steps), ("batch size", options.batchSize)] where value < 1 {
@@ -151,8 +151,8 @@ public struct ShapesWorldEvaluation {
             readingSeconds += Date().timeIntervalSince(clock)
             let psnr = after.indices.map { MembraneEvaluation.psnr(after[$0], basePictures[$0]) }
             let table = named.transport.multipliers(prompts: prompts.map(\.text), membranes: membranes, model: model)
-            runs.append(self.run(named.name, seconds: runSeconds, before: baseReadings, after: afterReadings,
-                                 psnr: psnr, multipliers: table, prompts: prompts))
+            runs.append(transportRun(named.name, seconds: runSeconds, before: baseReadings, after: afterReadings,
+                                     psnr: psnr, multipliers: table, prompts: prompts))
             multipliers[named.name] = ShapesWorldEvaluation.byPrompt(table, prompts: prompts)
             groups.append(PictureGroup(name: named.name, pictures: after))
             readingsByGroup[named.name] = afterReadings
