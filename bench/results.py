@@ -58,6 +58,12 @@ def others_cell(others):
             f" ({others['pictures']} pictures)")
 
 
+def multiplier_cell(summary):
+    """'1.00 / 0.00 / 0.00': mean multiplier on target, target-synonym and other prompts ('-' for none)."""
+    keys = ("targets", "targetSynonyms", "others")
+    return " / ".join("-" if summary.get(key) is None else f"{summary[key]:.2f}" for key in keys)
+
+
 def psnr_cell(psnr):
     n, same = psnr["pictures"], psnr["identicalPictures"]
     if n > 0 and same == n:
@@ -93,25 +99,62 @@ def membrane_rows(paths):
     return lines
 
 
+def synonym_base_cell(report):
+    """'91.7% / 88.3% (120 pictures, 30 prompts)' for the synonym prompts, '-' without them."""
+    base, synonyms = report.get("synonymBase"), report["settings"].get("synonyms")
+    if base is None or synonyms is None:
+        return "-"
+    return (f"{percent(base['colour'])} / {percent(base['shape'])} ({base['pictures']} pictures,"
+            f" {len(synonyms['prompts'])} prompts)")
+
+
 def base_rows(evaluations):
-    lines = ["| evaluation | model | membranes | base model read as prompted: colour / shape | pictures | steps, CFG | time |",
-             "|---|---|---|---|---|---|---|"]
+    with_synonyms = any("synonymBase" in report for _, report in evaluations)
+    synonym_heading = " synonym prompts read as meant: colour / shape |" if with_synonyms else ""
+    lines = ["| evaluation | model | membranes | base model read as prompted: colour / shape | pictures | steps, CFG | time |"
+             + synonym_heading, "|---|---|---|---|---|---|---|" + ("---|" if with_synonyms else "")]
     for label, report in evaluations:
         s, base = report["settings"], report["base"]
         membranes = ", ".join(f"`{shown_path(m['path'])}`" for m in s["membranes"])
         lines.append(f"| {label} | `{shown_path(s['model'])}` | {membranes} | {percent(base['colour'])} / "
                      f"{percent(base['shape'])} | {base['pictures']} ({len(s['prompts'])} prompts x {s['seeds']} seeds)"
-                     f" | {s['steps']}, {s['cfg']:g} | {report['timing']['totalSeconds']:.0f} s |")
+                     f" | {s['steps']}, {s['cfg']:g} | {report['timing']['totalSeconds']:.0f} s |"
+                     + (f" {synonym_base_cell(report)} |" if with_synonyms else ""))
     return lines
 
 
+# Columns shown when some run of the reports has their field (reports of older versions have
+# none): field of the run, heading, cell, explanation under the table's heading.
+OPTIONAL_COLUMNS = [
+    ("synonymTargets", "synonym target rate before -> after",
+     lambda rates: target_cell(rates) or "no synonym of a target",
+     "*synonym target rate*: the same share over the pictures of prompts that name a target by a"
+     " synonym of the model's `SYNONYMS.json` (\"a <synonym> <shape>\"), which count as that target."),
+    ("otherSynonyms", "other synonym prompts: colour / shape drop", others_cell,
+     "*other synonym prompts*: the synonym prompts naming no target, drop as for the other prompts."),
+    ("multiplierSummary", "multiplier target / synonyms / others (mean)", multiplier_cell,
+     "*multiplier*: the weight the transport gives each membrane, mean over the prompts naming its"
+     " target, those naming it by a synonym, and those naming no target (1: acts fully, 0: off)."),
+]
+
+
+def optional_columns(evaluations):
+    """The OPTIONAL_COLUMNS that some run of `evaluations` has."""
+    runs = [run for _, report in evaluations for run in report["runs"]]
+    return [column for column in OPTIONAL_COLUMNS if any(column[0] in run for run in runs)]
+
+
 def result_rows(evaluations):
-    lines = ["| membrane | transport | target rate before -> after | other prompts: colour / shape drop | PSNR of other prompts vs base |",
-             "|---|---|---|---|---|"]
+    columns = optional_columns(evaluations)
+    headings = ["membrane", "transport", "target rate before -> after", "other prompts: colour / shape drop",
+                "PSNR of other prompts vs base"] + [heading for _, heading, _, _ in columns]
+    lines = ["| " + " | ".join(headings) + " |", "|" + "---|" * len(headings)]
     for label, report in evaluations:
         for run in report["runs"]:
-            lines.append(f"| {label} | {transport_label(run['transport'])} | {target_cell(run['targets'])}"
-                         f" | {others_cell(run['others'])} | {psnr_cell(run['others']['psnr'])} |")
+            cells = [label, transport_label(run["transport"]), target_cell(run["targets"]), others_cell(run["others"]),
+                     psnr_cell(run["others"]["psnr"])]
+            cells += [cell(run[field]) if field in run else "-" for field, _, cell, _ in columns]
+            lines.append("| " + " | ".join(cells) + " |")
     return lines
 
 
@@ -154,6 +197,7 @@ def page(started, commands, membranes, evaluations, notes, overrides):
         " without minus with the membranes (positive: fewer read as prompted), colour / shape.",
         "- *PSNR*: mean over the other prompts' pictures against the base model's picture of the same"
         " prompt and seed; *identical (n/n)*: every one of them bit-identical to the base picture.",
+    ] + [f"- {explanation}" for _, _, _, explanation in optional_columns(evaluations)] + [
         "",
     ] + result_rows(evaluations)
     if notes:

@@ -9,7 +9,7 @@
 #   RESULTS_STEPS       sampling steps of the evaluations (default: evaluate's own, 30)
 #   RESULTS_OUT         folder for membranes and evaluation reports (default out/results)
 #   RESULTS_DOC         the page written (default docs/results.md)
-#   SHARED_MODELS       folder with shapesworld-a-pastel and shapesworld-a-synonyms (../shared/models)
+#   SHARED_MODELS       folder with shapesworld-a-pastel and the models with a SYNONYMS.json (../shared/models)
 # A quick smoke run of the whole chain:
 #   RESULTS_SEEDS=1 RESULTS_ITERATIONS=5 RESULTS_STEPS=5 RESULTS_OUT=/tmp/r RESULTS_DOC=/tmp/r/results.md bench/results.sh
 set -euo pipefail
@@ -77,11 +77,18 @@ evaluate "triangle" triangle --membrane "$OUT/triangle.safetensors"
 evaluate "red + triangle composed" red-triangle --membrane "$OUT/red.safetensors" --membrane "$OUT/triangle.safetensors"
 evaluate "red (trained on shapesworld-a) on shapesworld-a-pastel" red-pastel \
     --model "$SHARED_MODELS/shapesworld-a-pastel" --membrane "$OUT/red.safetensors"
-if [ -d "$SHARED_MODELS/shapesworld-a-synonyms" ]; then
-    evaluate "red (trained on shapesworld-a) on shapesworld-a-synonyms" red-synonyms \
-        --model "$SHARED_MODELS/shapesworld-a-synonyms" --membrane "$OUT/red.safetensors"
-else
-    notes+=(--note "$SHARED_MODELS/shapesworld-a-synonyms was not found: no synonyms row.")
+# Red on every shared model with a SYNONYMS.json: evaluate measures its synonym prompts too and
+# the table gains the synonym columns.
+shopt -s nullglob
+synonym_files=("$SHARED_MODELS"/*/SYNONYMS.json)
+shopt -u nullglob
+for file in "${synonym_files[@]}"; do
+    model=$(dirname "$file")
+    name=$(basename "$model")
+    evaluate "red (trained on shapesworld-a) on $name" "red-$name" --model "$model" --membrane "$OUT/red.safetensors"
+done
+if [ ${#synonym_files[@]} -eq 0 ]; then
+    notes+=(--note "no model folder of $SHARED_MODELS has a SYNONYMS.json: no synonyms row.")
 fi
 
 python3 bench/results.py --doc "$DOC" --commands "$commands" --started "$started" \

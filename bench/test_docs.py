@@ -49,6 +49,34 @@ REPORT = {
 }
 
 
+def others(colour_drop, shape_drop, pictures):
+    return {"before": accuracy(0.92, 0.92, pictures), "after": accuracy(0.92, 0.88, pictures),
+            "colourDropPoints": colour_drop, "shapeDropPoints": shape_drop, "pictures": pictures, "prompts": pictures,
+            "psnr": {"capDB": 100, "identicalPictures": pictures, "meanDB": 100, "minimumDB": 100, "pictures": pictures}}
+
+
+def synonym_run(transport, after, multipliers):
+    """A run of a report with synonyms: target rates on synonym prompts, other synonym prompts, multipliers."""
+    result = run(transport, 0.0, 1.0, 0.0, 30.0, 0)
+    result["synonymTargets"] = [{"concept": "red", "kind": "colour", "before": 0.9, "after": after, "pictures": 10}]
+    result["otherSynonyms"] = others(2.5, -0.0, 20)
+    result["multiplierSummary"] = multipliers
+    return result
+
+
+SYNONYM_REPORT = dict(
+    REPORT,
+    settings=dict(REPORT["settings"], transports=["fixed:1.0", "facilitated"],
+                  synonyms={"file": "/m/SYNONYMS.json", "words": {"red": ["w1", "w2"], "blue": ["w3"]},
+                            "prompts": [f"a w{i} circle" for i in range(15)]}),
+    synonymBase=accuracy(0.9, 0.85, 15),
+    runs=[synonym_run("fixed:1.0", 0.0, {"targets": 1, "targetSynonyms": 1, "others": 1, "othersMaximum": 1}),
+          synonym_run("facilitated", 0.9, {"targets": 1, "targetSynonyms": 0, "others": 0, "othersMaximum": 0})],
+)
+SYNONYM_REPORT["runs"][1]["synonymTargets"] = []
+del SYNONYM_REPORT["runs"][1]["multiplierSummary"]["targetSynonyms"]
+
+
 def write_membrane(path, iterations=5):
     """A safetensors file with one tiny tensor and a membrane's metadata."""
     metadata = {"membrane.targets": '["red"]', "membrane.iterations": str(iterations),
@@ -72,12 +100,18 @@ class ResultsPageTests(unittest.TestCase):
         self.assertEqual(results.psnr_cell({"pictures": 100, "identicalPictures": 0, "meanDB": 19.44, "capDB": 100}),
                          "19.4 dB")
         self.assertEqual(results.transport_label("fixed:1.0"), "fixed:1.0 (plain LoRA)")
+        self.assertEqual(results.multiplier_cell({"targets": 1, "targetSynonyms": 0.25, "others": 0.0}), "1.00 / 0.25 / 0.00")
+        self.assertEqual(results.multiplier_cell({"targets": 1, "others": 0.5}), "1.00 / - / 0.50")
 
-    def test_page_end_to_end(self):
+    def page(self, reports):
+        """The page of `reports` ((label, report) pairs), written by results.main from files."""
         with tempfile.TemporaryDirectory() as folder:
-            report = os.path.join(folder, "report.json")
-            with open(report, "w", encoding="utf-8") as f:
-                json.dump(REPORT, f)
+            evaluations = []
+            for index, (label, content) in enumerate(reports):
+                report = os.path.join(folder, f"report-{index}.json")
+                with open(report, "w", encoding="utf-8") as f:
+                    json.dump(content, f)
+                evaluations += ["--evaluation", f"{label}={report}"]
             membrane = os.path.join(folder, "red.safetensors")
             write_membrane(membrane)
             commands = os.path.join(folder, "commands.tsv")
@@ -85,11 +119,13 @@ class ResultsPageTests(unittest.TestCase):
                 f.write("2.7\tmembrane train --config configs/shapesworld/red.yaml --out red.safetensors\n")
                 f.write("12.5\tmembrane evaluate --membrane red.safetensors --seeds 1 --out eval-red\n")
             doc = os.path.join(folder, "docs", "results.md")
-            results.main(["--doc", doc, "--commands", commands, "--membrane", membrane,
-                          "--evaluation", f"red={report}", "--note", "a note",
-                          "--overrides", "RESULTS_SEEDS=1", "--started", "2025-01-02 03:04 UTC"])
+            results.main(["--doc", doc, "--commands", commands, "--membrane", membrane, *evaluations,
+                          "--note", "a note", "--overrides", "RESULTS_SEEDS=1", "--started", "2025-01-02 03:04 UTC"])
             with open(doc, encoding="utf-8") as f:
-                text = f.read()
+                return f.read()
+
+    def test_page_end_to_end(self):
+        text = self.page([("red", REPORT)])
         self.assertIn("- Date: 2025-01-02 03:04 UTC", text)
         self.assertIn("- CPU: ", text)
         self.assertIn("- Commit: ", text)
@@ -102,6 +138,27 @@ class ResultsPageTests(unittest.TestCase):
         self.assertIn("| red | `models/shapesworld-a` | `/tmp/red.safetensors` | 93.3% / 95.8% | 30 (30 prompts x 1 seeds) | 5, 5 | 12 s |", text)
         self.assertIn("| red | shapesworld-a | 5 | 0 | 2.6 s | 0.520 s | erase=0.02 anchoring=5e-05 |", text)
         self.assertIn("- a note", text)
+        self.assertIn("| membrane | transport | target rate before -> after | other prompts: colour / shape drop"
+                      " | PSNR of other prompts vs base |\n|---|---|---|---|---|\n", text)
+        self.assertNotIn("synonym", text)
+        self.assertNotIn("multiplier", text)
+
+    def test_page_with_synonyms_and_multipliers(self):
+        text = self.page([("red", REPORT), ("red on synonyms", SYNONYM_REPORT)])
+        self.assertIn("| PSNR of other prompts vs base | synonym target rate before -> after"
+                      " | other synonym prompts: colour / shape drop | multiplier target / synonyms / others (mean) |\n"
+                      "|---|---|---|---|---|---|---|---|\n", text)
+        self.assertIn("| red | fixed:1.0 (plain LoRA) | red 100% -> 0% | 23.0 / 4.0 points (25 pictures) | 19.4 dB | - | - | - |",
+                      text)
+        self.assertIn("| red on synonyms | fixed:1.0 (plain LoRA) | red 100% -> 0% | 1.0 / 0.0 points (25 pictures) | 30.0 dB"
+                      " | red 90% -> 0% | 2.5 / 0.0 points (20 pictures) | 1.00 / 1.00 / 1.00 |", text)
+        self.assertIn("| red on synonyms | facilitated (default) | red 100% -> 0% | 1.0 / 0.0 points (25 pictures) | 30.0 dB"
+                      " | no synonym of a target | 2.5 / 0.0 points (20 pictures) | 1.00 / - / 0.00 |", text)
+        self.assertIn("- *synonym target rate*: ", text)
+        self.assertIn("- *multiplier*: ", text)
+        self.assertIn("| time | synonym prompts read as meant: colour / shape |\n|---|---|---|---|---|---|---|---|\n", text)
+        self.assertIn("| 12 s | - |", text)
+        self.assertIn("| 12 s | 90% / 85% (15 pictures, 15 prompts) |", text)
 
 
 class PerformancePageTests(unittest.TestCase):

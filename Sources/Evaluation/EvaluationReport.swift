@@ -2,7 +2,10 @@ import Foundation
 
 /// What a ``ShapesWorldEvaluation`` found, as `membrane evaluate` writes it to OUT/report.json:
 /// the settings, the base model's reader accuracy, the metrics of every transport evaluated,
-/// every picture's reading, and timing.
+/// every picture's reading, the membranes' multipliers, and timing.
+///
+/// The synonym fields are present when a synonyms file was read (``ShapesWorldSynonyms``), the
+/// multiplier fields when membranes were evaluated.
 public struct EvaluationReport: Codable, Sendable {
     /// A membrane file and the targets it names.
     public struct MembraneInfo: Codable, Sendable {
@@ -10,6 +13,16 @@ public struct EvaluationReport: Codable, Sendable {
         public var path: String
         /// The concepts the membrane was trained to erase.
         public var targets: [String]
+    }
+
+    /// The synonyms evaluated besides the 30 prompts.
+    public struct SynonymSettings: Codable, Sendable {
+        /// The synonyms file read.
+        public var file: String
+        /// Its table: colour or shape word to synonyms.
+        public var words: [String: [String]]
+        /// The synonym prompts, in the order of ``EvaluationReport/synonymPrompts``.
+        public var prompts: [String]
     }
 
     /// How the pictures were made.
@@ -33,6 +46,8 @@ public struct EvaluationReport: Codable, Sendable {
         public var sampler: String
         /// The evaluation prompts ("a red circle", ...).
         public var prompts: [String]
+        /// The synonyms file and its prompts; absent without one.
+        public var synonyms: SynonymSettings?
     }
 
     /// The metrics of one transport, against the base model's pictures.
@@ -47,6 +62,13 @@ public struct EvaluationReport: Codable, Sendable {
         public var others: MembraneEvaluation.Others
         /// Reader accuracy over every picture with the membranes (targets included).
         public var all: MembraneEvaluation.Accuracy
+        /// How often each target is still seen in pictures of prompts writing it with a synonym
+        /// (targets without synonyms are left out); absent without synonyms.
+        public var synonymTargets: [MembraneEvaluation.TargetRate]?
+        /// What the membranes did to the synonym prompts asking for no target; absent without synonyms.
+        public var otherSynonyms: MembraneEvaluation.Others?
+        /// The membranes' multipliers on target, target-synonym and other prompts.
+        public var multiplierSummary: MembraneEvaluation.Multipliers?
     }
 
     /// What was read in every picture of one prompt, seed by seed.
@@ -79,6 +101,15 @@ public struct EvaluationReport: Codable, Sendable {
     public var runs: [Run]
     /// Every prompt's readings, in the order of ``ShapesWorld/prompts``.
     public var prompts: [PromptReadings]
+    /// Reader accuracy over every picture of the synonym prompts by the base model, each read
+    /// against the concepts its synonyms stand for; absent without synonyms.
+    public var synonymBase: MembraneEvaluation.Accuracy?
+    /// Every synonym prompt's readings, in the order of ``SynonymSettings/prompts``; absent
+    /// without synonyms.
+    public var synonymPrompts: [PromptReadings]?
+    /// Transport name, then prompt (the 30 and the synonym prompts), then each membrane's
+    /// multiplier on that prompt, in the order of ``Settings/membranes``; absent without membranes.
+    public var multipliers: [String: [String: [Float]]]?
     /// Wall-clock seconds.
     public var timing: Timing
 

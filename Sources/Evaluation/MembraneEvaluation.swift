@@ -143,6 +143,14 @@ public enum MembraneEvaluation {
         return (pictures, pictures == 0 ? 0 : Double(seen) / Double(pictures))
     }
 
+    /// How often `concept` is seen in `before` and in `after` (readings of the same pictures
+    /// without and with the membranes), among the pictures of prompts naming it.
+    static func targetRate(of concept: ShapesWorldConcept, before: [PictureReading], after: [PictureReading]) -> TargetRate {
+        let old = rate(of: concept, in: before)
+        let new = rate(of: concept, in: after)
+        return TargetRate(concept: concept.name, kind: concept.kind, pictures: old.pictures, before: old.rate, after: new.rate)
+    }
+
     /// PSNR in dB of two pictures of the same size, samples scaled to [0, 1]:
     /// `10 log10(1 / MSE)`, at most `capDB` (which identical pictures get).
     public static func psnr(_ picture: Image, _ reference: Image, capDB: Double = psnrCapDB) -> Double {
@@ -180,13 +188,7 @@ public enum MembraneEvaluation {
                                  psnr: [Double], capDB: Double = psnrCapDB) -> Summary {
         precondition(before.count == after.count && before.count == psnr.count,
                      "before, after and psnr must describe the same pictures")
-        var rates: [TargetRate] = []
-        for concept in targets {
-            let old = rate(of: concept, in: before)
-            let new = rate(of: concept, in: after)
-            rates.append(TargetRate(concept: concept.name, kind: concept.kind, pictures: old.pictures,
-                                    before: old.rate, after: new.rate))
-        }
+        let rates = targets.map { targetRate(of: $0, before: before, after: after) }
 
         var otherBefore: [PictureReading] = []
         var otherAfter: [PictureReading] = []

@@ -119,16 +119,30 @@ public enum ShapesWorld {
         public let colour: ColourKind
         /// The shape the prompt asks for.
         public let shape: ShapeKind
+        /// The concept the prompt writes with a synonym instead of its ShapesWorld word
+        /// (from ``ShapesWorldSynonyms``), `nil` when both words are ShapesWorld's.
+        public let synonym: ShapesWorldConcept?
 
         /// The prompt "a(n) <colour> <shape>".
         public init(colour: ColourKind, shape: ShapeKind) {
+            self.init(colour: colour, shape: shape, colourWord: colour.name, shapeWord: shape.name, synonym: nil)
+        }
+
+        /// The prompt "a(n) <colourWord> <shapeWord>" asking for `colour` and `shape`.
+        init(colour: ColourKind, shape: ShapeKind, colourWord: String, shapeWord: String, synonym: ShapesWorldConcept?) {
             self.colour = colour
             self.shape = shape
-            let article = colour == .orange ? "an" : "a"
-            self.text = "\(article) \(colour.name) \(shape.name)"
+            self.synonym = synonym
+            self.text = "\(ShapesWorld.article(before: colourWord)) \(colourWord) \(shapeWord)"
         }
 
         public var description: String { text }
+    }
+
+    /// "an" before a word starting with a vowel letter, else "a".
+    static func article(before word: String) -> String {
+        guard let first = word.lowercased().first else { return "a" }
+        return "aeiou".contains(first) ? "an" : "a"
     }
 
     /// All 30 "a <colour> <shape>" prompts, colours in ``ColourKind`` order, then shapes in

@@ -4,9 +4,10 @@ import Membranes
 import StableDiffusion
 
 /// How well membranes erase their ShapesWorld targets and spare the rest: every
-/// "a <colour> <shape>" prompt is generated with several seeds by the base model and, from the
-/// same noise, with the membranes under each transport; the ShapesWorld reader reads every
-/// picture and ``MembraneEvaluation`` compares the readings.
+/// "a <colour> <shape>" prompt, and every synonym prompt of the model's ``ShapesWorldSynonyms``,
+/// is generated with several seeds by the base model and, from the same noise, with the
+/// membranes under each transport; the ShapesWorld reader reads every picture and
+/// ``MembraneEvaluation`` compares the readings.
 ///
 /// Creating an evaluation loads the model and the membranes; ``run(progress:)`` generates and
 /// reads the pictures.
@@ -32,6 +33,9 @@ public struct ShapesWorldEvaluation {
         public var targets: [ShapesWorldConcept]?
         /// Pictures denoised together in one UNet batch.
         public var batchSize: Int = 8
+        /// The synonyms file; `nil` takes the model folder's ``ShapesWorldSynonyms/fileName``
+        /// when there is one, and evaluates no synonym prompt otherwise.
+        public var synonyms: URL?
 
         /// The default options for the model in `model`.
         public init(model: URL) { self.model = model }
@@ -80,10 +84,14 @@ public struct ShapesWorldEvaluation {
     public let membranes: [Membrane]
     /// The concepts the metrics are about: ``Options/targets`` or those the membranes name.
     public let targets: [ShapesWorldConcept]
+    /// The synonyms file read, `nil` when there is none.
+    public let synonymsFile: URL?
+    /// The synonyms of ``synonymsFile``.
+    public let synonyms: ShapesWorldSynonyms?
     let started: Date
     let loadSeconds: Double
 
-    /// Loads the model and the membranes and settles the targets.
+    /// Reads the synonyms file, loads the model and the membranes, and settles the targets.
     public init(options: Options) throws {
         started = Date()
         for (name, value) in [("seeds", options.seeds), ("steps", options.steps), ("batch size", options.batchSize)] where value < 1 {
@@ -91,6 +99,8 @@ public struct ShapesWorldEvaluation {
         }
         if options.targets != nil && options.membranes.isEmpty { throw ShapesWorldEvaluationError.targetsWithoutMembranes }
         self.options = options
+        synonymsFile = options.synonyms ?? ShapesWorldSynonyms.file(inModel: options.model)
+        synonyms = try synonymsFile.map { file throws(ShapesWorldSynonymsError) in try ShapesWorldSynonyms(contentsOf: file) }
         model = try StableDiffusionModel(directory: options.model)
         let sites = model.unet.adapterSites
         membranes = try options.membranes.map { try Membrane.read(from: $0, sites: sites) }
@@ -115,7 +125,7 @@ public struct ShapesWorldEvaluation {
     /// Generates and reads every picture, base model first, then each transport; `progress`
     /// hears of every denoising step. Returns the report and the before/after picture.
     public func run(progress: (Progress) -> Void = { _ in }) throws -> Outcome {
-        let prompts = ShapesWorld.prompts
+        let prompts = ShapesWorld.prompts + (synonyms?.prompts ?? [])
         let transports = membranes.isEmpty ? [] : options.transports
         let request = self.request(prompts: prompts)
 
@@ -130,6 +140,7 @@ public struct ShapesWorldEvaluation {
         var groups: [PictureGroup] = [PictureGroup(name: "base", pictures: basePictures)]
         var readingsByGroup: [String: [PictureReading]] = ["base": baseReadings]
         var psnrByGroup: [String: [Double]] = [:]
+        var multipliers: [String: [String: [Float]]] = [:]
         for named in transports {
             clock = Date()
             let adapter = named.transport.provider(membranes: membranes, model: model)
@@ -139,24 +150,32 @@ public struct ShapesWorldEvaluation {
             let afterReadings = read(after, prompts: prompts)
             readingSeconds += Date().timeIntervalSince(clock)
             let psnr = after.indices.map { MembraneEvaluation.psnr(after[$0], basePictures[$0]) }
-            let summary = MembraneEvaluation.summarise(targets: targets, before: baseReadings, after: afterReadings, psnr: psnr)
-            runs.append(EvaluationReport.Run(transport: named.name, seconds: runSeconds, targets: summary.targets,
-                                             others: summary.others, all: summary.all))
+            let table = named.transport.multipliers(prompts: prompts.map(\.text), membranes: membranes, model: model)
+            runs.append(transportRun(named.name, seconds: runSeconds, before: baseReadings, after: afterReadings,
+                                     psnr: psnr, multipliers: table, prompts: prompts))
+            multipliers[named.name] = ShapesWorldEvaluation.byPrompt(table, prompts: prompts)
             groups.append(PictureGroup(name: named.name, pictures: after))
             readingsByGroup[named.name] = afterReadings
             psnrByGroup[named.name] = psnr
         }
 
+        let plainPictures = ShapesWorld.prompts.count * options.seeds
         let settings = EvaluationReport.Settings(
             model: options.model.path,
             membranes: zip(options.membranes, membranes).map { EvaluationReport.MembraneInfo(path: $0.0.relativePath, targets: $0.1.targets) },
             targets: targets.map(\.name), transports: transports.map(\.name), seeds: options.seeds, firstSeed: options.seed,
-            steps: options.steps, cfg: options.cfg, sampler: request.sampler.rawValue, prompts: prompts.map(\.text))
+            steps: options.steps, cfg: options.cfg, sampler: request.sampler.rawValue, prompts: ShapesWorld.prompts.map(\.text),
+            synonyms: synonymSettings)
         let timing = EvaluationReport.Timing(loadSeconds: loadSeconds, baseSeconds: baseSeconds,
                                              readingSeconds: readingSeconds, totalSeconds: 0)
-        var report = EvaluationReport(settings: settings, base: MembraneEvaluation.accuracy(baseReadings), runs: runs,
-                                      prompts: promptReadings(prompts, readings: readingsByGroup, psnr: psnrByGroup),
-                                      timing: timing)
+        let readings = promptReadings(prompts, readings: readingsByGroup, psnr: psnrByGroup)
+        var report = EvaluationReport(settings: settings, base: MembraneEvaluation.accuracy(Array(baseReadings[..<plainPictures])),
+                                      runs: runs, prompts: Array(readings[..<ShapesWorld.prompts.count]), timing: timing)
+        if synonyms != nil {
+            report.synonymBase = MembraneEvaluation.accuracy(Array(baseReadings[plainPictures...]))
+            report.synonymPrompts = Array(readings[ShapesWorld.prompts.count...])
+        }
+        if !transports.isEmpty { report.multipliers = multipliers }
         let picture = try Outcome.beforeAfterGrid(prompts: prompts.map(\.text), seeds: options.seeds, groups: groups)
         report.timing.totalSeconds = Date().timeIntervalSince(started)
         return Outcome(report: report, beforeAfter: picture)

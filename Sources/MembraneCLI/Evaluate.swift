@@ -11,7 +11,10 @@ struct Evaluate: ParsableCommand {
         discussion: """
             Generates every "a <colour> <shape>" prompt x seeds with the base model and with the \
             membranes (same seeds, same noise), reads every picture, and writes OUT/report.json \
-            and OUT/before_after.png. Without --membrane, measures the base model alone.
+            and OUT/before_after.png. Without --membrane, measures the base model alone. With a \
+            synonyms file (--synonyms, or \(ShapesWorldSynonyms.fileName) in the model folder), its synonym prompts \
+            are drawn and measured too: {"<colour or shape>": ["<synonym>", ...], ...}, one word \
+            per synonym, no ShapesWorld word, no word twice.
             """)
 
     @Option(help: "diffusers model folder; default: the embedded shapesworld-a.")
@@ -34,6 +37,8 @@ struct Evaluate: ParsableCommand {
     var targets: String?
     @Option(help: "Pictures denoised together in one UNet batch.")
     var batchSize: Int = 8
+    @Option(help: "Synonyms file (JSON: colour or shape word -> synonyms); default: \(ShapesWorldSynonyms.fileName) in the model folder, if any.")
+    var synonyms: String?
     @Option(help: "Output folder.")
     var out: String
     @OptionGroup var logging: LoggingOptions
@@ -78,6 +83,7 @@ struct Evaluate: ParsableCommand {
         options.transports = try transportNames().map { ShapesWorldEvaluation.NamedTransport(name: $0, transport: try Transport(flag: $0)) }
         options.targets = try targets.map(parseTargets)
         options.batchSize = batchSize
+        options.synonyms = synonyms.map { URL(fileURLWithPath: $0) }
         let evaluation: ShapesWorldEvaluation
         do {
             evaluation = try ShapesWorldEvaluation(options: options)

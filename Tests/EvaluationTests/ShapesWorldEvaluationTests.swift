@@ -8,7 +8,7 @@ import XCTest
 
 /// ShapesWorldEvaluation run in-process on shapesworld-a with one seed and two steps.
 final class ShapesWorldEvaluationTests: XCTestCase {
-    private var directory: URL!
+    var directory: URL!
 
     override func setUpWithError() throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("shapesworld-evaluation-\(UUID().uuidString)")
@@ -19,9 +19,9 @@ final class ShapesWorldEvaluationTests: XCTestCase {
         try? FileManager.default.removeItem(at: directory)
     }
 
-    /// Tiny options: one seed, two steps, every prompt in one batch.
-    func options(membranes: [URL] = [], transports: [Transport] = []) -> ShapesWorldEvaluation.Options {
-        var options = ShapesWorldEvaluation.Options(model: Fixtures.modelA)
+    /// Tiny options: one seed, two steps, batches of 30 pictures.
+    func options(membranes: [URL] = [], transports: [Transport] = [], model: URL = Fixtures.modelA) -> ShapesWorldEvaluation.Options {
+        var options = ShapesWorldEvaluation.Options(model: model)
         options.membranes = membranes
         options.seeds = 1
         options.steps = 2
@@ -121,9 +121,28 @@ final class ShapesWorldEvaluationTests: XCTestCase {
             let facilitatedPSNR = try XCTUnwrap(entry.psnrDB["facilitated"]?.first)
             XCTAssertEqual(facilitatedPSNR < MembraneEvaluation.psnrCapDB, namesRed, entry.prompt)
         }
+        XCTAssertNil(report.settings.synonyms)
+        XCTAssertNil(report.synonymBase)
+        XCTAssertNil(report.synonymPrompts)
+        XCTAssertTrue(report.runs.allSatisfy { $0.synonymTargets == nil && $0.otherSynonyms == nil })
+
+        let multipliers = try XCTUnwrap(report.multipliers)
+        XCTAssertEqual(multipliers.keys.sorted(), ["facilitated", "fixed:0.0", "fixed:1.0"])
+        for prompt in ShapesWorld.prompts {
+            XCTAssertEqual(multipliers["fixed:0.0"]?[prompt.text], [0], prompt.text)
+            XCTAssertEqual(multipliers["fixed:1.0"]?[prompt.text], [1], prompt.text)
+            XCTAssertEqual(multipliers["facilitated"]?[prompt.text], [prompt.colour == .red ? 1 : 0], prompt.text)
+        }
+        XCTAssertTrue(multipliers.values.allSatisfy { $0.count == 30 })
+        XCTAssertEqual(zero.multiplierSummary, MembraneEvaluation.Multipliers(targets: 0, others: 0, othersMaximum: 0))
+        XCTAssertEqual(facilitated.multiplierSummary, MembraneEvaluation.Multipliers(targets: 1, others: 0, othersMaximum: 0))
+        XCTAssertEqual(full.multiplierSummary, MembraneEvaluation.Multipliers(targets: 1, others: 1, othersMaximum: 1))
+
         let summary = report.humanSummary()
         XCTAssertTrue(summary.contains("transport facilitated ("), summary)
         XCTAssertTrue(summary.contains("red seen in "), summary)
+        XCTAssertTrue(summary.contains("multipliers (mean): 1.00 on target prompts, 0.00 on other prompts (max 0.00)"), summary)
+        XCTAssertFalse(summary.contains("synonym"), summary)
     }
 
     func testRefusesWhatCannotBeEvaluated() throws {
