@@ -10,8 +10,15 @@ public enum Fixtures {
     public static let shared = repoRoot.deletingLastPathComponent().appendingPathComponent("shared")
     public static let modelA = shared.appendingPathComponent("models/shapesworld-a")
     public static let pastel = shared.appendingPathComponent("models/shapesworld-a-pastel")
-    /// shapesworld-a whose text encoder also understands the words of its `SYNONYMS.json`.
-    public static let synonymsModel = shared.appendingPathComponent("models/shapesworld-a-synonyms")
+    /// The first shared model whose folder holds a `SYNONYMS.json` (words its text encoder also
+    /// understands as its concepts), found by that file rather than by name.
+    public static let synonymsModel: URL = {
+        let models = shared.appendingPathComponent("models")
+        let folders = (try? FileManager.default.contentsOfDirectory(at: models, includingPropertiesForKeys: nil)) ?? []
+        return folders.sorted { $0.path < $1.path }.first {
+            FileManager.default.fileExists(atPath: $0.appendingPathComponent("SYNONYMS.json").path)
+        } ?? models.appendingPathComponent("no-model-with-SYNONYMS.json")
+    }()
 
     /// The synonyms model's `SYNONYMS.json`: concept word -> other words for it.
     public static func synonyms() throws -> [String: [String]] {

@@ -12,7 +12,7 @@ extension ShapesWorldEvaluationTests {
         let synonyms = try ShapesWorldSynonyms(contentsOf: try SynonymsFixture.file())
         let target = try XCTUnwrap(synonyms.entries.first).concept
         let membrane = try activeMembrane(targets: [target.name], name: "target.safetensors")
-        var options = options(membranes: [membrane], transports: [.fixed(1), .facilitated(.tokens)], model: model)
+        var options = options(membranes: [membrane], transports: [.fixed(1), .facilitated(.meaning)], model: model)
         options.batchSize = 64
         let report = try ShapesWorldEvaluation(options: options).run().report
 

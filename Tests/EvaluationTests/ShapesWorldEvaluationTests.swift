@@ -83,7 +83,7 @@ final class ShapesWorldEvaluationTests: XCTestCase {
     func testMembraneUnderThreeTransports() throws {
         let red = try activeMembrane(targets: ["red"], name: "red.safetensors")
         var groups: [String] = []
-        let evaluation = try ShapesWorldEvaluation(options: options(membranes: [red], transports: [.fixed(0), .facilitated(.tokens), .fixed(1)]))
+        let evaluation = try ShapesWorldEvaluation(options: options(membranes: [red], transports: [.fixed(0), .facilitated(.meaning), .fixed(1)]))
         XCTAssertEqual(evaluation.targets, [.colour(.red)])
         let outcome = try evaluation.run { progress in
             if groups.last != progress.group { groups.append(progress.group) }
