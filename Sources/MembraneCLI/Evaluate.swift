@@ -29,7 +29,7 @@ struct Evaluate: ParsableCommand {
     var steps: Int = 30
     @Option(help: "Classifier-free guidance scale.")
     var cfg: Float = 5
-    @Option(help: "facilitated, facilitated-reference, or fixed:W (plain LoRA at weight W).")
+    @Option(help: "facilitated (on meaning), facilitated-tokens (keyword match), facilitated-reference (the reference code's rule), or fixed:W (plain LoRA at weight W).")
     var transport: String = "facilitated"
     @Option(help: "Several transports, comma-separated (e.g. fixed:1.0,facilitated), sharing the base pictures; replaces --transport.")
     var transports: String?

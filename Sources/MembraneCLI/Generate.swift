@@ -34,7 +34,7 @@ struct Generate: ParsableCommand {
     var sampler: String = "ddim"
     @Option(name: .customLong("membrane"), help: "A membrane file to apply (repeat to compose several).")
     var membranes: [String] = []
-    @Option(help: "facilitated (per-prompt multipliers from the prompt's target tokens), facilitated-reference (the paper's rule), or fixed:W (plain LoRA at weight W).")
+    @Option(help: "facilitated (per-prompt multipliers from what the text encoder understands: synonyms and paraphrases of a target count), facilitated-tokens (the target's tokens only), facilitated-reference (the reference code's rule), or fixed:W (plain LoRA at weight W).")
     var transport: String = "facilitated"
     @Option(help: "Output folder.")
     var out: String

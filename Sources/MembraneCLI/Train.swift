@@ -38,6 +38,9 @@ struct Train: ParsableCommand {
         var trainer = try MembraneTrainer(model: m, config: settings)
         logger.info("training", metadata: ["target": .string(settings.target), "iterations": "\(settings.iterations)",
                                            "seed": "\(settings.seed)", "config": .string(configURL.path)])
+        if !trainer.objective.anchorPromptTexts.isEmpty {
+            logger.info("anchor prompts", metadata: ["prompts": .string(trainer.objective.anchorPromptTexts.joined(separator: ", "))])
+        }
         let start = Date()
         var last = LossParts()
         var progress = ProgressReporter(label: "train", total: settings.iterations)

@@ -17,11 +17,13 @@ import Foundation
 /// it and the target's own score; the multiplier rises linearly from 0 at `low` to 1 at `high`.
 public struct ConceptCalibration: Codable, Equatable, Sendable {
     /// Version of this layout; a membrane with another version is calibrated anew.
-    public static let formatVersion = 2
+    public static let formatVersion = 3
 
     public var version = ConceptCalibration.formatVersion
     /// The target text this calibration is for.
     public var target: String
+    /// Fingerprint of the text encoder it was made with.
+    public var encoder: String
     /// Mean contextual state of the vocabulary sample (length: the encoder's hidden size).
     public var mean: [Float]
     /// Unit vector: the target's centred contextual state, averaged over contexts.

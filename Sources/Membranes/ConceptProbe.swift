@@ -157,7 +157,7 @@ public struct ConceptProbe {
         let competitors = directions.dropFirst().map { ($0, dot($0, direction)) }.filter { $0.1 < duplicateSimilarity }
             .sorted { $0.1 > $1.1 }.prefix(competitorCount).map(\.0)
 
-        var calibration = ConceptCalibration(target: target, mean: centre, direction: direction, competitors: Array(competitors),
+        var calibration = ConceptCalibration(target: target, encoder: model.textEncoderFingerprint, mean: centre, direction: direction, competitors: Array(competitors),
                                              low: 0, high: 1, sampleSize: sample.count)
         var targetScores: [Float] = []
         var wordScores = [[Float]](repeating: [], count: sample.count)

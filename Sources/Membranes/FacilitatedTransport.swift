@@ -30,10 +30,11 @@ public struct FacilitatedTransport {
     public init(rule: Rule = .meaning) { self.rule = rule }
 
     /// The calibrations the ``Rule/meaning`` rule uses for `membranes`: one list per membrane,
-    /// one calibration per target, read from each membrane's metadata when it has them for
-    /// this encoder width, otherwise calibrated now from `model` and the target (the fallback
-    /// for membranes trained elsewhere, such as the reference implementation's files). Empty
-    /// lists for the other rules.
+    /// one calibration per target, read from each membrane's metadata when they were made with
+    /// this model's text encoder, otherwise calibrated now from `model` and the target (the
+    /// fallback for membranes trained elsewhere, such as the reference implementation's files,
+    /// and for a membrane carried over to a fine-tune whose text encoder differs). Empty lists
+    /// for the other rules.
     public func calibrations(for membranes: [Membrane], model: StableDiffusionModel) -> [[ConceptCalibration]] {
         guard rule == .meaning else { return membranes.map { _ in [] } }
         let probe = ConceptProbe(model: model)
@@ -41,7 +42,7 @@ public struct FacilitatedTransport {
         var made: [String: ConceptCalibration] = [:]
         return membranes.map { membrane in
             if let stored = ConceptCalibration.stored(in: membrane.info), stored.map(\.target) == membrane.targets,
-               stored.allSatisfy({ $0.mean.count == width }) {
+               stored.allSatisfy({ $0.encoder == model.textEncoderFingerprint && $0.mean.count == width }) {
                 return stored
             }
             return membrane.targets.map { target in

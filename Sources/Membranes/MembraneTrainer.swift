@@ -39,7 +39,8 @@ public struct MembraneTrainer {
 
     /// The membrane a training run of `config` starts from: `down` seeded by the config, `up` zero.
     public static func initialMembrane(sites: [AdapterSite], config: TrainingConfig) -> Membrane {
-        Membrane(sites: sites, targets: [config.target], rank: config.rank, seed: config.seed ^ 0x4D45_4D42)
+        Membrane(sites: sites.filter { config.placement.contains(path: $0.path) }, targets: [config.target], rank: config.rank,
+                 seed: config.seed ^ 0x4D45_4D42)
     }
 
     /// Total number of parameter scalars (the length of a gradient).

@@ -8,6 +8,23 @@ import Foundation
 public struct TrainingConfig: Equatable, Sendable {
     /// `erase` (the erasing loss only) or `erase_with_la` (with Latent Anchoring).
     public enum Action: String, Sendable { case erase, eraseWithLA = "erase_with_la" }
+    /// Where a membrane sits in the UNet's transformers.
+    public enum Placement: String, Sendable {
+        /// Every Linear and Conv2d inside the transformers (the reference's placement).
+        case transformer
+        /// Only the cross-attention key and value projections, which read the text: the
+        /// membrane then acts through the prompt's tokens (as ESD-x limits itself to
+        /// cross-attention).
+        case crossAttention = "cross_attention"
+
+        /// Whether a layer at `path` carries a membrane term.
+        public func contains(path: String) -> Bool {
+            switch self {
+            case .transformer: return true
+            case .crossAttention: return path.hasSuffix(".attn2.to_k") || path.hasSuffix(".attn2.to_v")
+            }
+        }
+    }
     /// Learning-rate schedules (diffusers' semantics).
     public enum Schedule: String, Sendable { case constant, constantWithWarmup = "constant_with_warmup", linear, cosine, cosineWithRestarts = "cosine_with_restarts" }
 
@@ -49,6 +66,7 @@ public struct TrainingConfig: Equatable, Sendable {
     /// Anchor prompts (from `preserve` and the neighbours) drawn per trajectory, on top of the
     /// `sampling_batch_size` random anchors; `nil`: 2 when there are anchor prompts.
     public var promptAnchors: Int?
+    public var placement: Placement = .transformer
 
     public init() {}
 
@@ -65,7 +83,7 @@ public struct TrainingConfig: Equatable, Sendable {
         "target", "positive", "neutral", "unconditional", "action", "guidance_scale", "resolution", "batch_size",
         "la_strength", "sampling_batch_size", "iterations", "lr", "lr_scheduler", "lr_scheduler_num_cycles",
         "lr_warmup_steps", "max_denoising_steps", "max_grad_norm", "seed", "trajectory_guidance", "weight_decay",
-        "adam_beta1", "adam_beta2", "adam_epsilon", "rank", "preserve", "neighbour_anchors", "prompt_anchors",
+        "adam_beta1", "adam_beta2", "adam_epsilon", "rank", "preserve", "neighbour_anchors", "prompt_anchors", "placement",
     ]
 
     /// Builds a config from decoded key/values; `source` names the file in errors.
@@ -136,6 +154,10 @@ public struct TrainingConfig: Equatable, Sendable {
         }
         c.neighbourAnchors = try int("neighbour_anchors") ?? c.neighbourAnchors
         c.promptAnchors = try int("prompt_anchors")
+        if let p = try string("placement") {
+            guard let v = Placement(rawValue: p) else { throw fail("placement", "'\(p)' is not transformer or cross_attention") }
+            c.placement = v
+        }
         try c.validate(source: source)
         self = c
     }
@@ -175,10 +197,11 @@ public struct TrainingConfig: Equatable, Sendable {
             "adam_epsilon": "\(adamEpsilon)", "rank": "\(rank)",
         ]
         v["resolution"] = resolution.map(String.init) ?? "default"
-        // Anchor prompts enter the hash only when used, so configs without them keep their hashes.
+        // Settings added later enter the hash only when used, so configs without them keep their hashes.
         if !preserve.isEmpty { v["preserve"] = preserve.joined(separator: "\n") }
         if neighbourAnchors != 0 { v["neighbour_anchors"] = "\(neighbourAnchors)" }
         if let promptAnchors { v["prompt_anchors"] = "\(promptAnchors)" }
+        if placement != .transformer { v["placement"] = placement.rawValue }
         return v
     }
 

@@ -37,6 +37,8 @@ public struct StableDiffusionModel {
     public let parameterCounts: [String: Int]
     /// A fingerprint of the UNet weights file (size and sampled content), for membrane metadata.
     public let unetFingerprint: String
+    /// A fingerprint of the text encoder weights, for calibrations made with this encoder.
+    public let textEncoderFingerprint: String
 
     /// Loads every component; errors name the file and the problem.
     public init(directory: URL, loadVAEEncoder: Bool = false) throws {
@@ -56,6 +58,7 @@ public struct StableDiffusionModel {
         scheduler = try SchedulerConfig.load(sub("scheduler/scheduler_config.json"))
         parameterCounts = ["unet": unetSource.parameterCount, "text_encoder": textSource.parameterCount, "vae": vaeSource.parameterCount]
         unetFingerprint = try contentFingerprint(of: unetSource.files)
+        textEncoderFingerprint = try contentFingerprint(of: textSource.files)
     }
 
     /// Text embeddings [B, T, D] for prompts.

@@ -60,6 +60,19 @@ final class MeaningTransportTests: XCTestCase {
         XCTAssertNotNil(Transport.facilitated(.meaning).provider(membranes: [loaded], model: Self.model))
     }
 
+    func testMembraneCarriedToAnotherTextEncoderIsCalibratedOnIt() throws {
+        let (concept, words) = try XCTUnwrap(Fixtures.synonyms().sorted { $0.key < $1.key }.first)
+        // Trained on the embedded model, whose text encoder does not know the synonyms.
+        let config = try TrainingConfig(values: ["target": concept, "iterations": 1, "max_denoising_steps": 3, "sampling_batch_size": 1], source: "test")
+        var trainer = try MembraneTrainer(model: Fixtures.model, config: config)
+        let loss = trainer.trainIteration()
+        let membrane = trainer.result(info: MembraneMetadata.describe(config: config, model: Fixtures.model, iterations: 1, seconds: 0, loss: loss))
+        XCTAssertEqual(ConceptCalibration.stored(in: membrane.info)?.first?.encoder, Fixtures.model.textEncoderFingerprint)
+        XCTAssertNotEqual(Fixtures.model.textEncoderFingerprint, Self.model.textEncoderFingerprint)
+        let m = Transport.facilitated(.meaning).multipliers(prompts: words.map { "a \($0)" }, membranes: [membrane], model: Self.model)[0]
+        for (word, value) in zip(words, m) { XCTAssertGreaterThanOrEqual(value, 0.8, "'\(word)' on the model that knows it") }
+    }
+
     func testCalibrationSurvivesTheMembraneFile() throws {
         let membrane = try trainedMembrane("red")
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("cal-\(UUID().uuidString).safetensors")
