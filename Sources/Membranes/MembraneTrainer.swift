@@ -78,9 +78,12 @@ public struct MembraneTrainer {
         return sum
     }
 
-    /// Applies the summed gradient of a whole iteration: clipping, AdamW, learning-rate schedule.
+    /// Applies the summed gradient of a whole iteration: text anchoring (a function of the
+    /// parameters alone, so every rank of a group adds the same), clipping, AdamW, learning-rate
+    /// schedule.
     public mutating func step(gradient: ParameterVector) {
         var g = gradient
+        objective.textAnchoring?.addGradient(of: membrane, to: &g)
         if config.maxGradNorm > 0 {
             var s = 0.0
             for v in g.values { s += Double(v) * Double(v) }

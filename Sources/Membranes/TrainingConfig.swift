@@ -21,7 +21,7 @@ public struct TrainingConfig: Equatable, Sendable {
         public func contains(path: String) -> Bool {
             switch self {
             case .transformer: return true
-            case .crossAttention: return path.hasSuffix(".attn2.to_k") || path.hasSuffix(".attn2.to_v")
+            case .crossAttention: return TextAnchoring.readsText(path: path)
             }
         }
     }
@@ -67,6 +67,9 @@ public struct TrainingConfig: Equatable, Sendable {
     /// `sampling_batch_size` random anchors; `nil`: 2 when there are anchor prompts.
     public var promptAnchors: Int?
     public var placement: Placement = .transformer
+    /// Weight of ``TextAnchoring``: the membrane's change to cross-attention keys and values on
+    /// the anchor prompts' and the unconditional prompt's tokens; 0 disables it.
+    public var textAnchoring: Float = 0
 
     public init() {}
 
@@ -84,6 +87,7 @@ public struct TrainingConfig: Equatable, Sendable {
         "la_strength", "sampling_batch_size", "iterations", "lr", "lr_scheduler", "lr_scheduler_num_cycles",
         "lr_warmup_steps", "max_denoising_steps", "max_grad_norm", "seed", "trajectory_guidance", "weight_decay",
         "adam_beta1", "adam_beta2", "adam_epsilon", "rank", "preserve", "neighbour_anchors", "prompt_anchors", "placement",
+        "text_anchoring",
     ]
 
     /// Builds a config from decoded key/values; `source` names the file in errors.
@@ -154,6 +158,7 @@ public struct TrainingConfig: Equatable, Sendable {
         }
         c.neighbourAnchors = try int("neighbour_anchors") ?? c.neighbourAnchors
         c.promptAnchors = try int("prompt_anchors")
+        c.textAnchoring = try float("text_anchoring") ?? c.textAnchoring
         if let p = try string("placement") {
             guard let v = Placement(rawValue: p) else { throw fail("placement", "'\(p)' is not transformer or cross_attention") }
             c.placement = v
@@ -177,6 +182,7 @@ public struct TrainingConfig: Equatable, Sendable {
         try check(maxDenoisingSteps >= 2, "max_denoising_steps", "must be at least 2")
         try check(maxGradNorm >= 0, "max_grad_norm", "must not be negative")
         try check(laStrength >= 0, "la_strength", "must not be negative")
+        try check(textAnchoring >= 0 && textAnchoring.isFinite, "text_anchoring", "must be a finite number, not negative")
         try check(rank == 1, "rank", "membranes are rank 1")
         try check(neighbourAnchors >= 0, "neighbour_anchors", "must not be negative")
         try check(promptAnchors.map { $0 >= 0 } ?? true, "prompt_anchors", "must not be negative")
@@ -202,6 +208,7 @@ public struct TrainingConfig: Equatable, Sendable {
         if neighbourAnchors != 0 { v["neighbour_anchors"] = "\(neighbourAnchors)" }
         if let promptAnchors { v["prompt_anchors"] = "\(promptAnchors)" }
         if placement != .transformer { v["placement"] = placement.rawValue }
+        if textAnchoring != 0 { v["text_anchoring"] = "\(textAnchoring)" }
         return v
     }
 
