@@ -79,7 +79,10 @@ public struct MembraneTrainer {
     }
 
     /// Applies the summed gradient of a whole iteration: clipping, AdamW, learning-rate schedule.
-    public mutating func step(gradient: ParameterVector) {
+    /// Throws ``NonFiniteTrainingError`` (and changes nothing) when `loss` or `gradient` holds a
+    /// NaN or an infinity; ranks of a group that pass the same all-reduced values decide alike.
+    public mutating func step(gradient: ParameterVector, loss: LossParts) throws {
+        try NonFiniteTrainingError.check(loss: loss, gradient: gradient, iteration: iteration, membrane: membrane)
         var g = gradient
         if config.maxGradNorm > 0 {
             var s = 0.0
@@ -92,12 +95,13 @@ public struct MembraneTrainer {
         iteration += 1
     }
 
-    /// One whole iteration in this process: every unit, then the optimizer step.
+    /// One whole iteration in this process: every unit, then the optimizer step (see
+    /// ``step(gradient:loss:)`` for the check that may stop it).
     @discardableResult
-    public mutating func trainIteration() -> LossParts {
+    public mutating func trainIteration() throws -> LossParts {
         var g = ParameterVector(zeros: gradientLength)
         let parts = accumulate(units: 0..<config.batchSize, into: &g)
-        step(gradient: g)
+        try step(gradient: g, loss: parts)
         return parts
     }
 
