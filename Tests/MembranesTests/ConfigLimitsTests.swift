@@ -111,3 +111,11 @@ final class ConfigLimitsTests: XCTestCase {
         XCTAssertTrue(table.contains("\(ConfigLimits.yamlMaxDepth)"))
     }
 }
+
+/// configs/README.md shows the limits table exactly as ``ConfigLimits`` makes it.
+final class ConfigLimitsDocumentationTests: XCTestCase {
+    func testConfigsReadmeHoldsTheLimitsTable() throws {
+        let readme = try String(contentsOf: Fixtures.repoRoot.appendingPathComponent("configs/README.md"), encoding: .utf8)
+        XCTAssertTrue(readme.contains(ConfigLimits.markdownTable), "configs/README.md's limits table is out of date; it should read:\n\(ConfigLimits.markdownTable)")
+    }
+}
