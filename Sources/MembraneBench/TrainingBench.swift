@@ -22,7 +22,7 @@ func trainingBenchmarks(runs: Int, modelDirectory: URL, iterations: Int = 30) th
     if wanted("training iteration") {
         let seconds = medianSeconds(runs: max(1, runs / 2), warmup: 0) {
             var trainer = try! MembraneTrainer(model: model, config: config)
-            for _ in 0..<iterations { trainer.trainIteration() }
+            for _ in 0..<iterations { _ = try! trainer.trainIteration() }
         } / Double(iterations)
         perIteration = seconds
         rows.append(Row(name: "training iteration, red.yaml", seconds: seconds, flops: nil,

@@ -30,11 +30,15 @@ struct Train: ParsableCommand {
         var values = try loadYAMLMapping(configURL)
         if let target { values["target"] = target }
         if let iterations { values["iterations"] = iterations }
-        if let seed { values["seed"] = Int(seed) }
+        if let seed {
+            guard let exact = Int(exactly: seed) else { throw ConfigLimits.limit("seed").refusal(found: seed, file: "--seed") }
+            values["seed"] = exact
+        }
         let settings = try TrainingConfig(values: values, source: configURL.path)
         let modelURL = try ModelLocation.resolve(model)
         logger.debug("loading model", metadata: ["model": .string(modelURL.path)])
         let m = try StableDiffusionModel(directory: modelURL)
+        try settings.check(model: m, source: configURL.path)
         var trainer = try MembraneTrainer(model: m, config: settings)
         logger.info("training", metadata: ["target": .string(settings.target), "iterations": "\(settings.iterations)",
                                            "seed": "\(settings.seed)", "config": .string(configURL.path)])
@@ -45,7 +49,7 @@ struct Train: ParsableCommand {
         var last = LossParts()
         var progress = ProgressReporter(label: "train", total: settings.iterations)
         while trainer.iteration < settings.iterations {
-            last = trainer.trainIteration()
+            last = try trainer.trainIteration()
             progress.update(done: trainer.iteration,
                             values: ["erase": Double(last.erase), "anchor": Double(last.anchoring)])
         }

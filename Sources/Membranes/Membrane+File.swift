@@ -30,8 +30,14 @@ extension Membrane {
         meta["membrane.format_version"] = Membrane.formatVersion
         meta["membrane.targets"] = String(data: try JSONEncoder().encode(targets), encoding: .utf8)
         var writer = SafeTensorsWriter(metadata: meta)
+        guard alpha.isFinite else { throw MembraneFileError(path: url.path, problem: "alpha \(alpha) is not finite; nothing written") }
         for (path, layer) in layers {
             let key = Membrane.key(for: path)
+            for (name, tensor) in [("lora_down.weight", layer.down), ("lora_up.weight", layer.up)] {
+                if let bad = Membrane.firstNonFinite(tensor.scalars) {
+                    throw MembraneFileError(path: url.path, problem: "tensor '\(key).\(name)' holds \(bad); nothing written")
+                }
+            }
             try writer.add(key + ".lora_down.weight", floats: layer.down.scalars, shape: layer.down.shape)
             try writer.add(key + ".lora_up.weight", floats: layer.up.scalars, shape: layer.up.shape)
             try writer.add(key + ".alpha", floats: [alpha], shape: [])
@@ -72,11 +78,16 @@ extension Membrane {
             if file.contains(alphaName) {
                 let a = try file.floats(alphaName)
                 guard a.count == 1 else { throw fail("\(alphaName) is not a scalar") }
+                guard a[0].isFinite else { throw fail("tensor '\(alphaName)' holds \(a[0]); membrane values must be finite") }
                 alpha = a[0]
                 used.insert(alphaName)
             }
-            layers[site.path] = MembraneLayer(site: site, down: Tensor(shape: downShape, values: try file.floats(downName)),
-                                              up: Tensor(shape: upShape, values: try file.floats(upName)))
+            let down = try file.floats(downName), up = try file.floats(upName)
+            for (name, values) in [(downName, down), (upName, up)] {
+                if let bad = firstNonFinite(values) { throw fail("tensor '\(name)' holds \(bad); membrane values must be finite") }
+            }
+            layers[site.path] = MembraneLayer(site: site, down: Tensor(shape: downShape, values: down),
+                                              up: Tensor(shape: upShape, values: up))
             used.insert(downName)
             used.insert(upName)
         }
@@ -92,9 +103,19 @@ extension Membrane {
         } else if let p = meta["prompts"] {
             targets = p.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         }
-        if alpha == nil, let a = meta["alpha"].flatMap(Float.init) { alpha = a }
+        if alpha == nil, let a = meta["alpha"].flatMap(Float.init) {
+            guard a.isFinite else { throw fail("metadata 'alpha' is \(a); it must be finite") }
+            alpha = a
+        }
         var own = meta
         for k in ["prompts", "rank", "alpha", "membrane.targets"] { own[k] = nil }
         return Membrane(targets: targets, layers: layers, alpha: alpha ?? Float(rank ?? 1), info: own)
+    }
+}
+
+extension Membrane {
+    /// The first NaN or infinity in `values`, with its index ("nan at index 3"), or nil.
+    static func firstNonFinite(_ values: [Float]) -> String? {
+        values.firstIndex { !$0.isFinite }.map { "\(values[$0]) at index \($0)" }
     }
 }

@@ -80,8 +80,10 @@ public struct MembraneTrainer {
 
     /// Applies the summed gradient of a whole iteration: text anchoring (a function of the
     /// parameters alone, so every rank of a group adds the same), clipping, AdamW, learning-rate
-    /// schedule.
-    public mutating func step(gradient: ParameterVector) {
+    /// schedule. Throws ``NonFiniteTrainingError`` (and changes nothing) when `loss` or `gradient` holds a
+    /// NaN or an infinity; ranks of a group that pass the same all-reduced values decide alike.
+    public mutating func step(gradient: ParameterVector, loss: LossParts) throws {
+        try NonFiniteTrainingError.check(loss: loss, gradient: gradient, iteration: iteration, membrane: membrane)
         var g = gradient
         objective.textAnchoring?.addGradient(of: membrane, to: &g)
         if config.maxGradNorm > 0 {
@@ -95,12 +97,13 @@ public struct MembraneTrainer {
         iteration += 1
     }
 
-    /// One whole iteration in this process: every unit, then the optimizer step.
+    /// One whole iteration in this process: every unit, then the optimizer step (see
+    /// ``step(gradient:loss:)`` for the check that may stop it).
     @discardableResult
-    public mutating func trainIteration() -> LossParts {
+    public mutating func trainIteration() throws -> LossParts {
         var g = ParameterVector(zeros: gradientLength)
         let parts = accumulate(units: 0..<config.batchSize, into: &g)
-        step(gradient: g)
+        try step(gradient: g, loss: parts)
         return parts
     }
 

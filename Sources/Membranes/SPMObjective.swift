@@ -29,6 +29,7 @@ public struct SPMObjective {
 
     /// The objective of `config` on `model` (runs the text encoder once).
     public init(model: StableDiffusionModel, config: TrainingConfig) throws {
+        try config.check(model: model, source: "training config")
         self.model = model
         self.config = config
         let side = config.resolution

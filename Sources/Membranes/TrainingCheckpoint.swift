@@ -94,6 +94,9 @@ extension TrainingCheckpoint {
         let loss = LossParts(scalars: lossBits.map { Float(bitPattern: $0) }) ?? LossParts()
         let p = try file.floats("parameters"), m = try file.floats("adam_m"), v = try file.floats("adam_v")
         guard p.count == m.count, p.count == v.count else { throw fail("parameters and moments have different sizes") }
+        for (name, values) in [("parameters", p), ("adam_m", m)] {
+            if let bad = Membrane.firstNonFinite(values) { throw fail("tensor '\(name)' holds \(bad); checkpoints must be finite") }
+        }
         let checkpoint = TrainingCheckpoint(
             iteration: iteration, parameters: ParameterVector(values: p),
             moments: AdamW.Moments(steps: steps, m: ParameterVector(values: m), v: ParameterVector(values: v)),

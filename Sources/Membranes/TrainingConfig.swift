@@ -103,18 +103,14 @@ public struct TrainingConfig: Equatable, Sendable {
             if let i = v as? Int { return String(i) }
             throw fail(k, "expected text")
         }
+        // Numbers are checked against ConfigLimits before any conversion.
         func int(_ k: String) throws -> Int? {
             guard let v = values[k] else { return nil }
-            if let i = v as? Int { return i }
-            if let d = v as? Double, d == d.rounded() { return Int(d) }
-            throw fail(k, "expected a whole number")
+            return try ConfigLimits.limit(k).integer(from: v, file: source)
         }
         func float(_ k: String) throws -> Float? {
             guard let v = values[k] else { return nil }
-            if let d = v as? Double { return Float(d) }
-            if let i = v as? Int { return Float(i) }
-            if let s = v as? String, let d = Double(s) { return Float(d) }
-            throw fail(k, "expected a number")
+            return try ConfigLimits.limit(k).real(from: v, file: source)
         }
         var c = TrainingConfig()
         c.target = try string("target") ?? ""
@@ -140,10 +136,7 @@ public struct TrainingConfig: Equatable, Sendable {
         c.lrWarmupSteps = try int("lr_warmup_steps") ?? c.lrWarmupSteps
         c.maxDenoisingSteps = try int("max_denoising_steps") ?? c.maxDenoisingSteps
         c.maxGradNorm = try float("max_grad_norm") ?? c.maxGradNorm
-        if let s = try int("seed") {
-            guard s >= 0 else { throw fail("seed", "must not be negative") }
-            c.seed = UInt64(s)
-        }
+        if let s = try int("seed") { c.seed = UInt64(s) }
         c.trajectoryGuidance = try float("trajectory_guidance") ?? c.trajectoryGuidance
         c.weightDecay = try float("weight_decay") ?? c.weightDecay
         c.adamBeta1 = try float("adam_beta1") ?? c.adamBeta1
@@ -167,27 +160,37 @@ public struct TrainingConfig: Equatable, Sendable {
         self = c
     }
 
-    /// Checks ranges; errors name the file and key.
+    /// Checks every setting against ``ConfigLimits`` (and the text ones); errors name the file,
+    /// the key and the allowed range.
     public func validate(source: String) throws {
-        func check(_ ok: Bool, _ key: String, _ p: String) throws {
-            if !ok { throw ConfigError(file: source, key: key, problem: p) }
+        guard !target.trimmingCharacters(in: .whitespaces).isEmpty else {
+            throw ConfigError(file: source, key: "target", problem: "is required and must not be empty")
         }
-        try check(!target.trimmingCharacters(in: .whitespaces).isEmpty, "target", "is required and must not be empty")
-        try check(batchSize >= 1, "batch_size", "must be at least 1")
-        try check(samplingBatchSize >= 0, "sampling_batch_size", "must not be negative")
-        try check(iterations >= 1, "iterations", "must be at least 1")
-        try check(lr > 0 && lr.isFinite, "lr", "must be a positive number")
-        try check(lrWarmupSteps >= 0, "lr_warmup_steps", "must not be negative")
-        try check(lrSchedulerNumCycles >= 1, "lr_scheduler_num_cycles", "must be at least 1")
-        try check(maxDenoisingSteps >= 2, "max_denoising_steps", "must be at least 2")
-        try check(maxGradNorm >= 0, "max_grad_norm", "must not be negative")
-        try check(laStrength >= 0, "la_strength", "must not be negative")
-        try check(textAnchoring >= 0 && textAnchoring.isFinite, "text_anchoring", "must be a finite number, not negative")
-        try check(rank == 1, "rank", "membranes are rank 1")
-        try check(neighbourAnchors >= 0, "neighbour_anchors", "must not be negative")
-        try check(promptAnchors.map { $0 >= 0 } ?? true, "prompt_anchors", "must not be negative")
-        try check(resolution.map { $0 > 0 } ?? true, "resolution", "must be positive")
-        try check(adamBeta1 >= 0 && adamBeta1 < 1 && adamBeta2 >= 0 && adamBeta2 < 1, "adam_beta1", "betas must be in [0, 1)")
+        let texts = [("target", target), ("positive", positivePrompt), ("neutral", neutral), ("unconditional", unconditional)]
+            + preserve.map { ("preserve", $0) }
+        for (key, text) in texts where text.utf8.count > ConfigLimits.maxTextBytes {
+            throw ConfigError(file: source, key: key, problem: "is \(text.utf8.count) bytes long; prompts may have at most \(ConfigLimits.maxTextBytes)")
+        }
+        if preserve.count > ConfigLimits.maxPreserve {
+            throw ConfigError(file: source, key: "preserve", problem: "lists \(preserve.count) texts; at most \(ConfigLimits.maxPreserve)")
+        }
+        var integers: [(String, Int)] = [
+            ("iterations", iterations), ("batch_size", batchSize), ("sampling_batch_size", samplingBatchSize),
+            ("neighbour_anchors", neighbourAnchors), ("max_denoising_steps", maxDenoisingSteps),
+            ("lr_warmup_steps", lrWarmupSteps), ("lr_scheduler_num_cycles", lrSchedulerNumCycles), ("rank", rank),
+        ]
+        if let promptAnchors { integers.append(("prompt_anchors", promptAnchors)) }
+        if let resolution { integers.append(("resolution", resolution)) }
+        if seed > UInt64(Int.max) {
+            throw ConfigLimits.limit("seed").refusal(found: seed, file: source)
+        }
+        let reals: [(String, Float)] = [
+            ("lr", lr), ("guidance_scale", guidanceScale), ("trajectory_guidance", trajectoryGuidance),
+            ("la_strength", laStrength), ("text_anchoring", textAnchoring), ("max_grad_norm", maxGradNorm), ("weight_decay", weightDecay),
+            ("adam_beta1", adamBeta1), ("adam_beta2", adamBeta2), ("adam_epsilon", adamEpsilon),
+        ]
+        for (key, value) in integers { try ConfigLimits.limit(key).check(value, file: source) }
+        for (key, value) in reals { try ConfigLimits.limit(key).check(value, file: source) }
     }
 
     /// Every setting as plain values (sorted keys when serialised): what the content hash covers.

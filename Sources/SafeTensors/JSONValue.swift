@@ -1,8 +1,9 @@
 import Foundation
 
 /// A parsed JSON value that keeps integers, other numbers and booleans apart, so header
-/// validation can reject `3.5`, `true` or `"3"` where an integer is required.
-enum JSONValue: Decodable, Sendable {
+/// validation can reject `3.5`, `2.0`, `2e0`, `true` or `"3"` where an integer is required.
+/// Parsed by ``parse(_:)`` (JSONValue+Parser.swift).
+enum JSONValue: Sendable {
     case null
     case bool(Bool)
     case integer(Int)
@@ -10,50 +11,6 @@ enum JSONValue: Decodable, Sendable {
     case string(String)
     case array([JSONValue])
     case object([String: JSONValue])
-
-    init(from decoder: Decoder) throws {
-        let container = try decoder.singleValueContainer()
-        if container.decodeNil() {
-            self = .null
-        } else if let value = try? container.decode(Bool.self) {
-            self = .bool(value)
-        } else if let value = try? container.decode(Int.self) {
-            self = .integer(value)
-        } else if let value = try? container.decode(Double.self) {
-            self = .number(value)
-        } else if let value = try? container.decode(String.self) {
-            self = .string(value)
-        } else if let value = try? container.decode([JSONValue].self) {
-            self = .array(value)
-        } else {
-            let value = try container.decode([String: JSONValue].self)
-            self = .object(value)
-        }
-    }
-
-    /// Parses `data` as JSON; the error text is a short reason suitable for a message.
-    static func parse(_ data: Data) -> Result<JSONValue, ParseFailure> {
-        do {
-            let value = try JSONDecoder().decode(JSONValue.self, from: data)
-            return .success(value)
-        } catch let error as DecodingError {
-            return .failure(ParseFailure(reason: Self.reason(error)))
-        } catch {
-            return .failure(ParseFailure(reason: "\(error)"))
-        }
-    }
-
-    private static func reason(_ error: DecodingError) -> String {
-        switch error {
-        case .dataCorrupted(let context):
-            if let underlying = context.underlyingError {
-                return "\(context.debugDescription) (\(underlying))"
-            }
-            return context.debugDescription
-        default:
-            return "\(error)"
-        }
-    }
 
     /// A JSON parse error with a readable reason.
     struct ParseFailure: Error {

@@ -26,6 +26,9 @@ public struct SafeTensorsError: Error, CustomStringConvertible, Equatable, Senda
         case sizeMismatch
         /// Two tensors' byte ranges overlap.
         case overlap
+        /// The tensors' byte ranges do not tile the data section exactly (a gap, or data left
+        /// over or missing at the end: a wrong header length).
+        case layout
         /// A tensor that was asked for does not exist.
         case missingTensor
         /// A tensor has a dtype the requested accessor cannot convert.

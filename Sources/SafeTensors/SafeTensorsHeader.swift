@@ -60,7 +60,7 @@ struct SafeTensorsHeader: Sendable {
                 entries[key] = try Self.parseEntry(name: key, value: value, dataSize: dataSize, path: path)
             }
         }
-        try Self.checkOverlaps(entries, path: path)
+        try Self.checkTiling(entries, dataSize: dataSize, path: path)
         self.metadata = metadata
         self.entries = entries
     }
@@ -183,26 +183,36 @@ struct SafeTensorsHeader: Sendable {
         return begin..<end
     }
 
-    /// Throws if any two non-empty byte ranges overlap.
-    private static func checkOverlaps(_ entries: [String: SafeTensorInfo], path: String) throws {
-        var ranges: [SafeTensorInfo] = entries.values.filter { !$0.byteRange.isEmpty }
-        ranges.sort { (a: SafeTensorInfo, b: SafeTensorInfo) -> Bool in
-            if a.byteRange.lowerBound != b.byteRange.lowerBound {
-                return a.byteRange.lowerBound < b.byteRange.lowerBound
-            }
-            return a.name < b.name
+    /// Throws unless the tensors' byte ranges tile the data section exactly, as the format
+    /// requires: sorted by offset, each begins where the one before ends (no overlap, no gap),
+    /// and the last ends at the end of the file. A header length that is off by even one byte
+    /// shifts the data section and is caught here.
+    private static func checkTiling(_ entries: [String: SafeTensorInfo], dataSize: Int, path: String) throws {
+        let sorted = entries.values.sorted { (a: SafeTensorInfo, b: SafeTensorInfo) -> Bool in
+            (a.byteRange.lowerBound, a.byteRange.upperBound, a.name) < (b.byteRange.lowerBound, b.byteRange.upperBound, b.name)
         }
-        // Sorted by start and disjoint so far, the previous range has the largest end.
-        for index in ranges.indices.dropFirst() {
-            let previous = ranges[index - 1]
-            let current = ranges[index]
-            if current.byteRange.lowerBound < previous.byteRange.upperBound {
-                let mine = current.byteRange
+        var position = 0
+        var previous: SafeTensorInfo?
+        for current in sorted {
+            let mine = current.byteRange
+            if mine.lowerBound < position, let previous {
                 let theirs = previous.byteRange
                 throw SafeTensorsError(.overlap, path: path, tensor: current.name,
                                        "byte range \(mine.lowerBound)..<\(mine.upperBound) overlaps tensor "
                                        + "'\(previous.name)' (\(theirs.lowerBound)..<\(theirs.upperBound))")
             }
+            if mine.lowerBound > position {
+                throw SafeTensorsError(.layout, path: path, tensor: current.name,
+                                       "byte range \(mine.lowerBound)..<\(mine.upperBound) leaves bytes \(position)..<\(mine.lowerBound) "
+                                       + "of the data section unused (tensors must follow each other without gaps)")
+            }
+            position = mine.upperBound
+            previous = current
+        }
+        if position != dataSize {
+            throw SafeTensorsError(.layout, path: path,
+                                   "the tensors end at byte \(position) of the data section, but the file leaves \(dataSize) bytes "
+                                   + "after the 8-byte length and the header (a wrong header length, or a truncated or extended file)")
         }
     }
 }

@@ -56,10 +56,32 @@ public struct SchedulerConfig: Decodable, Sendable {
         if c.predictionType == .sample {
             throw ModelError.unsupported(file: url.path, option: "prediction_type: sample", reason: "known: epsilon, v_prediction")
         }
+        try c.validateRanges(file: url.path)
         if let b = c.trainedBetas, b.count != c.numTrainTimesteps {
             throw ModelError.invalidConfig(file: url.path, problem: "trained_betas has \(b.count) values for \(c.numTrainTimesteps) timesteps")
         }
         return c
+    }
+
+    /// A usable noise schedule: 2...100000 timesteps, betas in (0, 1) with beta_start at most
+    /// beta_end, an offset inside the schedule.
+    func validateRanges(file: String) throws {
+        typealias R = ModelConfigRange
+        try R.require(numTrainTimesteps, in: 2...100_000, key: "num_train_timesteps", file: file)
+        try R.require(stepsOffset, in: 0...(numTrainTimesteps - 1), key: "steps_offset", file: file)
+        try R.require(clipSampleRange, above: 0, upTo: 1e6, key: "clip_sample_range", file: file)
+        if let trained = trainedBetas {
+            for (i, b) in trained.enumerated() where !(b.isFinite && b > 0 && b < 1) {
+                throw ModelError.invalidConfig(file: file, problem: "'trained_betas[\(i)]' must be in (0, 1), found \(b)")
+            }
+        } else if betaSchedule != "squaredcos_cap_v2" {
+            for (key, b) in [("beta_start", betaStart), ("beta_end", betaEnd)] where !(b.isFinite && b > 0 && b < 1) {
+                throw ModelError.invalidConfig(file: file, problem: "'\(key)' must be in (0, 1), found \(b)")
+            }
+            guard betaStart <= betaEnd else {
+                throw ModelError.invalidConfig(file: file, problem: "'beta_start' \(betaStart) must not exceed 'beta_end' \(betaEnd) (the betas would be reversed)")
+            }
+        }
     }
 
     /// The betas of the training noise schedule.

@@ -45,20 +45,33 @@ public struct StableDiffusionModel {
         self.directory = directory
         func sub(_ name: String) -> URL { directory.appendingPathComponent(name) }
         guard FileManager.default.fileExists(atPath: directory.path) else { throw ModelError.missingFile(directory.path) }
+        // Every config first, so a bad one is reported before any weight is read.
         tokenizer = try CLIPTokenizer(directory: sub("tokenizer"))
         let textConfig = try CLIPTextConfig.load(sub("text_encoder/config.json"))
+        let unetConfig = try UNetConfig.load(sub("unet/config.json"))
+        let vaeConfig = try VAEConfig.load(sub("vae/config.json"))
+        scheduler = try SchedulerConfig.load(sub("scheduler/scheduler_config.json"))
+        try StableDiffusionModel.check(tokenizer: tokenizer, fits: textConfig, file: sub("text_encoder/config.json").path)
         let textSource = try CheckpointSource(directory: sub("text_encoder"), weightsName: "model")
         textEncoder = try CLIPTextModel(config: textConfig, weights: Weights(textSource))
-        let unetConfig = try UNetConfig.load(sub("unet/config.json"))
         let unetSource = try CheckpointSource(directory: sub("unet"), weightsName: "diffusion_pytorch_model")
         unet = try UNet(config: unetConfig, weights: Weights(unetSource))
-        let vaeConfig = try VAEConfig.load(sub("vae/config.json"))
         let vaeSource = try CheckpointSource(directory: sub("vae"), weightsName: "diffusion_pytorch_model")
         vae = try AutoencoderKL(config: vaeConfig, weights: Weights(vaeSource), loadEncoder: loadVAEEncoder)
-        scheduler = try SchedulerConfig.load(sub("scheduler/scheduler_config.json"))
         parameterCounts = ["unet": unetSource.parameterCount, "text_encoder": textSource.parameterCount, "vae": vaeSource.parameterCount]
         unetFingerprint = try contentFingerprint(of: unetSource.files)
         textEncoderFingerprint = try contentFingerprint(of: textSource.files)
+    }
+
+    /// Throws unless every id the tokenizer can produce has a row in the text encoder's token
+    /// embedding and its sequences fit the position embedding (so no id is ever clamped).
+    static func check(tokenizer: CLIPTokenizer, fits config: CLIPTextConfig, file: String) throws {
+        if let (token, id) = tokenizer.largestID, Int(id) >= config.vocabSize {
+            throw ModelError.invalidConfig(file: file, problem: "'vocab_size' is \(config.vocabSize), but \(tokenizer.directory.appendingPathComponent("vocab.json").path) gives token '\(token)' id \(id) (ids must be below vocab_size)")
+        }
+        if tokenizer.maxLength > config.maxPositionEmbeddings {
+            throw ModelError.invalidConfig(file: file, problem: "'max_position_embeddings' is \(config.maxPositionEmbeddings), but the tokenizer makes sequences of \(tokenizer.maxLength) tokens")
+        }
     }
 
     /// Text embeddings [B, T, D] for prompts.

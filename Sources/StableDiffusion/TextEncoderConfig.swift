@@ -35,10 +35,21 @@ public struct CLIPTextConfig: Decodable, Sendable {
         guard ["quick_gelu", "gelu"].contains(c.hiddenAct) else {
             throw ModelError.unsupported(file: url.path, option: "hidden_act: \(c.hiddenAct)", reason: "known: quick_gelu, gelu")
         }
-        guard c.hiddenSize % c.numAttentionHeads == 0 else {
-            throw ModelError.invalidConfig(file: url.path, problem: "hidden_size \(c.hiddenSize) is not divisible by \(c.numAttentionHeads) heads")
-        }
+        try c.validateRanges(file: url.path)
+        try ModelConfigRange.requireDivisible(c.hiddenSize, by: c.numAttentionHeads, what: "hidden_size", divisorKey: "num_attention_heads", file: url.path)
         return c
+    }
+
+    /// Positive sizes small enough that nothing sized from them allocates without bound.
+    func validateRanges(file: String) throws {
+        typealias R = ModelConfigRange
+        try R.require(vocabSize, in: 1...1_000_000, key: "vocab_size", file: file)
+        try R.require(hiddenSize, in: 1...16_384, key: "hidden_size", file: file)
+        try R.require(intermediateSize, in: 1...65_536, key: "intermediate_size", file: file)
+        try R.require(numHiddenLayers, in: 1...128, key: "num_hidden_layers", file: file)
+        try R.require(numAttentionHeads, in: 1...1024, key: "num_attention_heads", file: file)
+        try R.require(maxPositionEmbeddings, in: 1...8192, key: "max_position_embeddings", file: file)
+        try R.require(Double(layerNormEps), above: 0, upTo: 1, key: "layer_norm_eps", file: file)
     }
 }
 
@@ -107,7 +118,23 @@ public struct VAEConfig: Decodable, Sendable {
         guard c.downBlockTypes.count == c.blockOutChannels.count, c.upBlockTypes.count == c.blockOutChannels.count else {
             throw ModelError.invalidConfig(file: url.path, problem: "block types and block_out_channels differ in length")
         }
+        try c.validateRanges(file: url.path)
         return c
+    }
+
+    /// Positive sizes in bounds, group norms that divide every width, a usable scaling factor.
+    func validateRanges(file: String) throws {
+        typealias R = ModelConfigRange
+        try R.require(blockOutChannels, count: 1...8, in: 1...16_384, key: "block_out_channels", file: file)
+        try R.require(inChannels, in: 1...64, key: "in_channels", file: file)
+        try R.require(outChannels, in: 1...64, key: "out_channels", file: file)
+        try R.require(latentChannels, in: 1...64, key: "latent_channels", file: file)
+        try R.require(layersPerBlock, in: 1...32, key: "layers_per_block", file: file)
+        try R.require(normNumGroups, in: 1...1024, key: "norm_num_groups", file: file)
+        for (i, ch) in blockOutChannels.enumerated() {
+            try R.requireDivisible(ch, by: normNumGroups, what: "block_out_channels[\(i)]", divisorKey: "norm_num_groups", file: file)
+        }
+        try R.require(Double(scalingFactor), above: 0, upTo: 1000, key: "scaling_factor", file: file)
     }
 
     /// Pixels per latent cell along each side.

@@ -182,16 +182,38 @@ public struct UNetConfig: Decodable, Sendable {
         try numAttentionHeads?.validate(count: n, key: "num_attention_heads", file: file)
         try crossAttentionDim.validate(count: n, key: "cross_attention_dim", file: file)
         try transformerLayersPerBlock.validate(count: n, key: "transformer_layers_per_block", file: file)
+        try validateRanges(file: file)
+        let headsKey = numAttentionHeads == nil ? "attention_head_dim" : "num_attention_heads"
         for (i, ch) in blockOutChannels.enumerated() {
-            if ch % normNumGroups != 0 {
-                throw ModelError.invalidConfig(file: file, problem: "block_out_channels[\(i)] = \(ch) is not divisible by norm_num_groups \(normNumGroups)")
-            }
-            if ch % heads(block: i) != 0 {
-                throw ModelError.invalidConfig(file: file, problem: "block_out_channels[\(i)] = \(ch) is not divisible by \(heads(block: i)) heads")
-            }
+            try ModelConfigRange.requireDivisible(ch, by: normNumGroups, what: "block_out_channels[\(i)]", divisorKey: "norm_num_groups", file: file)
+            try ModelConfigRange.requireDivisible(ch, by: heads(block: i), what: "block_out_channels[\(i)]", divisorKey: headsKey, file: file)
         }
         if convInKernel % 2 == 0 || convOutKernel % 2 == 0 {
             throw ModelError.invalidConfig(file: file, problem: "conv_in_kernel and conv_out_kernel must be odd")
         }
+    }
+
+    /// The sizes every value must lie in: positive, and small enough that nothing sized from
+    /// them allocates without bound (SD v1.x sits well inside each range).
+    func validateRanges(file: String) throws {
+        typealias R = ModelConfigRange
+        try R.require(blockOutChannels, count: 1...8, in: 1...16_384, key: "block_out_channels", file: file)
+        try R.require(inChannels, in: 1...64, key: "in_channels", file: file)
+        try R.require(outChannels, in: 1...64, key: "out_channels", file: file)
+        try R.require(layersPerBlock, in: 1...32, key: "layers_per_block", file: file)
+        try R.require(attentionHeadDim, in: 1...1024, key: "attention_head_dim", file: file)
+        if let numAttentionHeads { try R.require(numAttentionHeads, in: 1...1024, key: "num_attention_heads", file: file) }
+        try R.require(crossAttentionDim, in: 1...16_384, key: "cross_attention_dim", file: file)
+        try R.require(transformerLayersPerBlock, in: 1...32, key: "transformer_layers_per_block", file: file)
+        try R.require(normNumGroups, in: 1...1024, key: "norm_num_groups", file: file)
+        try R.require(Double(normEps), above: 0, upTo: 1, key: "norm_eps", file: file)
+        try R.require(convInKernel, in: 1...15, key: "conv_in_kernel", file: file)
+        try R.require(convOutKernel, in: 1...15, key: "conv_out_kernel", file: file)
+        try R.require(downsamplePadding, in: 0...7, key: "downsample_padding", file: file)
+        if let sampleSize { try R.require(sampleSize, in: 1...1024, key: "sample_size", file: file) }
+        if let timeEmbeddingDim { try R.require(timeEmbeddingDim, in: 1...65_536, key: "time_embedding_dim", file: file) }
+        try R.require(Double(freqShift), above: -1000, lowerOpen: false, upTo: 1000, key: "freq_shift", file: file)
+        try R.require(Double(midBlockScaleFactor), above: 0, upTo: 1000, key: "mid_block_scale_factor", file: file)
+        try R.require(Double(resnetOutScaleFactor), above: 0, upTo: 1000, key: "resnet_out_scale_factor", file: file)
     }
 }

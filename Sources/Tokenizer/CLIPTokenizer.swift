@@ -43,6 +43,12 @@ public final class CLIPTokenizer: @unchecked Sendable {
     public let unkID: Int32
 
     let vocabulary: [String: Int32]
+
+    /// The vocabulary's largest id and its token (nil for an empty vocabulary): a text encoder
+    /// needs more embedding rows than this id.
+    public var largestID: (token: String, id: Int32)? {
+        vocabulary.max { $0.value < $1.value || ($0.value == $1.value && $0.key > $1.key) }.map { ($0.key, $0.value) }
+    }
     let tokensByID: [Int32: String]
     let mergeRanks: [MergePair: Int]
     let alphabet = ByteLevelAlphabet()

@@ -150,6 +150,9 @@ struct TokenizerFiles {
             if ranks[pair] == nil { ranks[pair] = rank }
             rank += 1
         }
+        if ranks.isEmpty {
+            throw TokenizerError(.invalidFile, path: url.path, "has no merge rules (a CLIP BPE tokenizer needs them to join characters into tokens)")
+        }
         return ranks
     }
 }

@@ -55,7 +55,7 @@ final class CatalogTests: XCTestCase {
             ("model: \(model)\nconcepts:\n  - name: a..b\n", "must not contain '..'"),
             ("model: \(model)\nconcepts:\n  - name: \"\"\n", "must not be empty"),
             ("model: \(model)\nconcepts:\n  - name: red\n  - name: red\n", "appears twice"),
-            ("model: \(model)\nconcepts:\n  - name: red\n    iterations: 0\n", "'iterations' must be at least 1"),
+            ("model: \(model)\nconcepts:\n  - name: red\n    iterations: 0\n", "'iterations' must be a whole number in 1...10000000, found 0"),
             ("model: \(model)\nconcepts: []\n", "'concepts' is required"),
         ]
         for (text, expected) in cases {

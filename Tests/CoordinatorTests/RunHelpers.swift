@@ -118,7 +118,7 @@ enum Runs {
         let key = MembraneMetadata.configHash(config) + "/\(groupSize)"
         if let cached = references[key] { return cached }
         var trainer = try MembraneTrainer(model: model, config: config)
-        while trainer.iteration < config.iterations { GroupStep.simulate(&trainer, groupSize: groupSize) }
+        while trainer.iteration < config.iterations { try GroupStep.simulate(&trainer, groupSize: groupSize) }
         let values = trainer.checkpoint().parameters.values
         references[key] = values
         return values

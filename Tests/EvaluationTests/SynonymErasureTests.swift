@@ -16,7 +16,7 @@ final class SynonymErasureTests: XCTestCase {
         config.iterations = 60
         var trainer = try MembraneTrainer(model: model, config: config)
         var loss = LossParts()
-        while trainer.iteration < config.iterations { loss = trainer.trainIteration() }
+        while trainer.iteration < config.iterations { loss = try trainer.trainIteration() }
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("synonym-erasure-\(UUID().uuidString).safetensors")
         defer { try? FileManager.default.removeItem(at: file) }
         try trainer.result(info: MembraneMetadata.describe(config: config, model: model, iterations: trainer.iteration, seconds: 0, loss: loss))

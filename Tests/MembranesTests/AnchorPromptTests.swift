@@ -45,7 +45,7 @@ final class AnchorPromptTests: XCTestCase {
         XCTAssertEqual(before.anchors[0].scalars, draw.anchors[0].scalars)
         XCTAssertEqual(before.z.scalars, draw.z.scalars)
         var trainer = try MembraneTrainer(model: Fixtures.model, config: c)
-        XCTAssertTrue(trainer.trainIteration().total.isFinite)
+        XCTAssertTrue(try trainer.trainIteration().total.isFinite)
     }
 
     func testCrossAttentionPlacementKeepsOnlyTheTextProjections() throws {
@@ -54,7 +54,7 @@ final class AnchorPromptTests: XCTestCase {
         XCTAssertFalse(membrane.layers.isEmpty)
         XCTAssertTrue(membrane.layers.keys.allSatisfy { $0.hasSuffix(".attn2.to_k") || $0.hasSuffix(".attn2.to_v") }, "\(membrane.layers.keys.sorted())")
         var trainer = try MembraneTrainer(model: Fixtures.model, config: c)
-        trainer.trainIteration()
+        try trainer.trainIteration()
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("xa-\(UUID().uuidString).safetensors")
         defer { try? FileManager.default.removeItem(at: url) }
         try trainer.result().write(to: url)

@@ -18,7 +18,7 @@ final class MeaningTransportTests: XCTestCase {
         let config = try TrainingConfig(values: ["target": target, "iterations": 2, "max_denoising_steps": 3, "sampling_batch_size": 1], source: "test")
         var trainer = try MembraneTrainer(model: Self.model, config: config)
         var loss = LossParts()
-        while trainer.iteration < config.iterations { loss = trainer.trainIteration() }
+        while trainer.iteration < config.iterations { loss = try trainer.trainIteration() }
         let info = MembraneMetadata.describe(config: config, model: Self.model, iterations: trainer.iteration, seconds: 0, loss: loss)
         return trainer.result(info: info)
     }
@@ -65,7 +65,7 @@ final class MeaningTransportTests: XCTestCase {
         // Trained on the embedded model, whose text encoder does not know the synonyms.
         let config = try TrainingConfig(values: ["target": concept, "iterations": 1, "max_denoising_steps": 3, "sampling_batch_size": 1], source: "test")
         var trainer = try MembraneTrainer(model: Fixtures.model, config: config)
-        let loss = trainer.trainIteration()
+        let loss = try trainer.trainIteration()
         let membrane = trainer.result(info: MembraneMetadata.describe(config: config, model: Fixtures.model, iterations: 1, seconds: 0, loss: loss))
         XCTAssertEqual(ConceptCalibration.stored(in: membrane.info)?.first?.encoder, Fixtures.model.textEncoderFingerprint)
         XCTAssertNotEqual(Fixtures.model.textEncoderFingerprint, Self.model.textEncoderFingerprint)

@@ -19,7 +19,7 @@ final class TrainerBlockTests: XCTestCase {
             "target": "red", "iterations": 4, "max_denoising_steps": 3, "sampling_batch_size": anchors, "la_strength": 50, "seed": 11,
         ], source: "test")
         var trainer = try MembraneTrainer(model: Fixtures.model, config: config)
-        trainer.trainIteration() // up != 0 afterwards, so every parameter has a gradient
+        try trainer.trainIteration() // up != 0 afterwards, so every parameter has a gradient
         var split = ParameterVector(zeros: trainer.gradientLength)
         let parts = trainer.accumulate(units: 0..<1, into: &split)
 
@@ -50,7 +50,7 @@ final class TrainerBlockTests: XCTestCase {
                 "target": "red", "max_denoising_steps": 6, "sampling_batch_size": 1, "seed": 5, "trajectory_guidance": guidance,
             ], source: "test")
             var trainer = try MembraneTrainer(model: Fixtures.model, config: config)
-            trainer.trainIteration()
+            try trainer.trainIteration()
             return trainer.objective.draw(iteration: 3, unit: 0, membrane: trainer.membrane).z
         }
         // 1 takes the one-row path; a hair above 1 takes the two-row CFG path.

@@ -17,7 +17,7 @@ final class TrainingTests: XCTestCase {
     func train(_ c: TrainingConfig) throws -> (MembraneTrainer, [LossParts]) {
         var t = try MembraneTrainer(model: Fixtures.model, config: c)
         var parts: [LossParts] = []
-        while t.iteration < c.iterations { parts.append(t.trainIteration()) }
+        while t.iteration < c.iterations { parts.append(try t.trainIteration()) }
         return (t, parts)
     }
 
@@ -41,10 +41,10 @@ final class TrainingTests: XCTestCase {
         let c = try config(iterations: 6)
         let (straight, _) = try train(c)
         var first = try MembraneTrainer(model: Fixtures.model, config: c)
-        for _ in 0..<3 { first.trainIteration() }
+        for _ in 0..<3 { try first.trainIteration() }
         var resumed = try MembraneTrainer(model: Fixtures.model, config: c, resume: first.checkpoint())
         XCTAssertEqual(resumed.iteration, 3)
-        while resumed.iteration < 6 { resumed.trainIteration() }
+        while resumed.iteration < 6 { try resumed.trainIteration() }
         XCTAssertEqual(straight.result().parameters.map(\.scalars), resumed.result().parameters.map(\.scalars))
     }
 

@@ -136,7 +136,7 @@ final class SafeTensorsCorruptionTests: XCTestCase {
 
     func testValidHandMadeFileWithUnalignedData() throws {
         // Pad the header so the data section starts at an odd offset: F32 values are unaligned.
-        var json = "{" + entry("v", "F32", [2], 0, 8) + "," + entry("gap", "U8", [0], 3, 3) + "}"
+        var json = "{" + entry("v", "F32", [2], 0, 8) + "," + entry("gap", "U8", [0], 8, 8) + "}"
         while (8 + json.utf8.count) % 4 != 1 { json += " " }
         var bytes: [UInt8] = (0..<8).map { UInt8(truncatingIfNeeded: UInt64(json.utf8.count) >> UInt64(8 * $0)) }
         bytes += Array(json.utf8)

@@ -75,8 +75,7 @@ public struct Catalog {
         for (key, value) in values where TrainingConfig.keys.contains(key) { shared[key] = value }
         var every = 25
         if let value = values["checkpoint_every"] {
-            guard let k = value as? Int, k >= 1 else { throw fail("checkpoint_every", "expected a whole number of at least 1") }
-            every = k
+            every = try ConfigLimits.limit("checkpoint_every").integer(from: value, file: file)
         }
         guard let list = values["concepts"] as? [Any], !list.isEmpty else {
             throw fail("concepts", "is required: a list of concepts, each a mapping with at least 'name'")

@@ -12,7 +12,8 @@ public enum CatalogRun {
     public enum ExitCode {
         /// Every job is in the library.
         public static let success: Int32 = 0
-        /// An unexpected failure (MPI, file system); details in the log.
+        /// An unexpected failure (MPI, file system), or a job stopped by a non-finite loss or
+        /// gradient (its last checkpoint kept); details in the log.
         public static let failure: Int32 = 1
         /// Bad catalog, missing model, bad options or too few ranks; nothing was written.
         public static let usage: Int32 = 2
@@ -147,6 +148,11 @@ public enum CatalogRun {
         do { model = try StableDiffusionModel(directory: catalog.model) } catch {
             throw usage("\(options.catalog.path): 'model' \(catalog.model.path) cannot be loaded: \(error)")
         }
+        do {
+            for concept in catalog.concepts {
+                try concept.config.check(model: model, source: "\(options.catalog.path), concept '\(concept.name)'")
+            }
+        } catch { throw usage("\(error)") }
         guard workers >= 1 else {
             throw usage("a catalog run needs at least 2 ranks (rank 0 coordinates, the others train): mpirun -np N membrane catalog run ... with N >= 2")
         }

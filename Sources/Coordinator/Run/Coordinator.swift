@@ -108,6 +108,8 @@ final class Coordinator {
         let code: Int32
         if stopping != nil {
             code = StopSignal.exitCode
+        } else if entries.contains(where: { $0.state == .failed }) {
+            code = CatalogRun.ExitCode.failure
         } else if entries.contains(where: { $0.state == .cancelled }) {
             code = CatalogRun.ExitCode.incomplete
         } else {
@@ -150,9 +152,17 @@ final class Coordinator {
             let message = try world.receive(from: source, tag: tag)
             lastHeartbeat[source] = Date()
             if reportedSilent.remove(source) != nil { logger.info("rank \(source) is heard from again") }
-            guard tag == Tag.progress.rawValue, case .progress(let state, let end) = try Message(decoding: message.data, tag: tag),
-                  let k = entries.firstIndex(where: { $0.job.name == state.concept }) else { continue }
-            try progress(k, state, end: end)
+            guard tag == Tag.progress.rawValue else { continue }
+            switch try Message(decoding: message.data, tag: tag) {
+            case .progress(let state, let end):
+                guard let k = entries.firstIndex(where: { $0.job.name == state.concept }) else { continue }
+                try progress(k, state, end: end)
+            case .failed(let job, _, let reason):
+                guard let k = entries.firstIndex(where: { $0.job.name == job }) else { continue }
+                failed(k, reason: reason)
+            default:
+                continue
+            }
         }
     }
 
@@ -182,6 +192,18 @@ final class Coordinator {
         }
         if let g = entries[k].group { groupJob[g] = nil }
         entries[k].group = nil
+        writeStatus(force: true)
+    }
+
+    /// Records that job `k`'s group stopped it on a non-finite loss or gradient: no checkpoint
+    /// of the failed state and no membrane are written; the last checkpoint stays.
+    func failed(_ k: Int, reason: String) {
+        entries[k].state = .failed
+        let kept = entries[k].savedIteration >= 0 ? "its checkpoint at iteration \(entries[k].savedIteration) is kept" : "it has no checkpoint"
+        logger.error("\(entries[k].job.name): failed: \(reason); \(kept), no membrane written")
+        if let g = entries[k].group { groupJob[g] = nil }
+        entries[k].group = nil
+        updateProgress()
         writeStatus(force: true)
     }
 

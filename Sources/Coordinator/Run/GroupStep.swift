@@ -29,12 +29,13 @@ public enum GroupStep {
     }
 
     /// Applies a summed fused buffer: the optimizer step. Returns the loss parts and the union of
-    /// every rank's requests.
-    static func apply(_ buffer: [Double], to trainer: inout MembraneTrainer) -> (loss: LossParts, requests: GroupRequests) {
+    /// every rank's requests. Throws ``NonFiniteTrainingError`` when the summed loss or gradient
+    /// is not finite: every rank holds the same sum, so every rank of the group stops alike.
+    static func apply(_ buffer: [Double], to trainer: inout MembraneTrainer) throws -> (loss: LossParts, requests: GroupRequests) {
         let sum = buffer.map(Float.init)
         let n = trainer.gradientLength
-        trainer.step(gradient: ParameterVector(values: Array(sum[0..<n])))
         let loss = LossParts(scalars: Array(sum[n..<(n + 3)])) ?? LossParts()
+        try trainer.step(gradient: ParameterVector(values: Array(sum[0..<n])), loss: loss)
         return (loss, GroupRequests(cancel: sum[n + 3] > 0, stop: sum[n + 4] > 0))
     }
 
@@ -45,7 +46,7 @@ public enum GroupStep {
         let units = GroupPlan.units(batchSize: trainer.config.batchSize, rank: group.rank, size: group.size)
         var buffer = localBuffer(trainer, units: units, requests: requests, afterUnit: afterUnit)
         if group.size > 1 { buffer = try group.allreduceSum(buffer) }
-        return apply(buffer, to: &trainer)
+        return try apply(buffer, to: &trainer)
     }
 
     /// The same iteration in one process, reproducing a group of `groupSize` ranks: each
@@ -53,13 +54,13 @@ public enum GroupStep {
     /// double precision and rounded once, as the group's all-reduce does: bit-identical to the
     /// MPI run at the same group size.
     @discardableResult
-    public static func simulate(_ trainer: inout MembraneTrainer, groupSize: Int) -> LossParts {
+    public static func simulate(_ trainer: inout MembraneTrainer, groupSize: Int) throws -> LossParts {
         var total: [Double] = []
         for r in 0..<max(1, groupSize) {
             let units = GroupPlan.units(batchSize: trainer.config.batchSize, rank: r, size: max(1, groupSize))
             let part = localBuffer(trainer, units: units, requests: GroupRequests())
             total = total.isEmpty ? part : zip(total, part).map { $0 + $1 }
         }
-        return apply(total, to: &trainer).loss
+        return try apply(total, to: &trainer).loss
     }
 }

@@ -12,6 +12,9 @@ public enum JobState: String, Codable, Sendable {
     case cancelled
     /// Checkpointed and stopped by a signal; a later run resumes it.
     case interrupted
+    /// Stopped by a non-finite loss or gradient: its last checkpoint is kept, nothing is
+    /// published, and the run exits 1.
+    case failed
 }
 
 /// Where a catalog run stands, as `status.json` records it.

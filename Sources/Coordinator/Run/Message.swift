@@ -32,6 +32,8 @@ enum Message: Equatable {
     case noMoreJobs
     /// A job's state after an iteration, and whether the group stopped it.
     case progress(JobCheckpoint, end: JobEnd)
+    /// The group stopped the job because training went non-finite (``NonFiniteTrainingError``).
+    case failed(job: String, hash: String, reason: String)
     /// A worker is alive: its job (if any), iteration and units done in it.
     case heartbeat(job: String?, iteration: Int, unit: Int)
     /// A request for the group training `job`.
@@ -43,7 +45,7 @@ enum Message: Equatable {
     var tag: Tag {
         switch self {
         case .assign, .noMoreJobs: .assign
-        case .progress: .progress
+        case .progress, .failed: .progress
         case .heartbeat: .heartbeat
         case .control: .control
         case .finish: .finish
@@ -63,6 +65,7 @@ enum Message: Equatable {
         case assign(job: String, hash: String, resume: State?)
         case noMoreJobs
         case progress(concept: String, hash: String, state: State, end: JobEnd)
+        case failed(job: String, hash: String, reason: String)
         case heartbeat(job: String?, iteration: Int, unit: Int)
         case control(job: String, request: JobRequest)
         case finish(exitCode: Int32)
@@ -74,6 +77,7 @@ enum Message: Equatable {
         case .assign(let job, let hash, let resume): (.assign(job: job, hash: hash, resume: resume.map(Message.state)), resume)
         case .noMoreJobs: (.noMoreJobs, nil)
         case .progress(let c, let end): (.progress(concept: c.concept, hash: c.jobHash, state: Message.state(c.training), end: end), c.training)
+        case .failed(let job, let hash, let reason): (.failed(job: job, hash: hash, reason: reason), nil)
         case .heartbeat(let job, let iteration, let unit): (.heartbeat(job: job, iteration: iteration, unit: unit), nil)
         case .control(let job, let request): (.control(job: job, request: request), nil)
         case .finish(let code): (.finish(exitCode: code), nil)
@@ -126,6 +130,7 @@ enum Message: Equatable {
         case .noMoreJobs: self = .noMoreJobs
         case .progress(let concept, let hash, let state, let end):
             self = .progress(JobCheckpoint(concept: concept, jobHash: hash, training: training(state)), end: end)
+        case .failed(let job, let hash, let reason): self = .failed(job: job, hash: hash, reason: reason)
         case .heartbeat(let job, let iteration, let unit): self = .heartbeat(job: job, iteration: iteration, unit: unit)
         case .control(let job, let request): self = .control(job: job, request: request)
         case .finish(let code): self = .finish(exitCode: code)

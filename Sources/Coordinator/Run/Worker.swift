@@ -59,8 +59,16 @@ struct Worker {
         while end == .running {
             let start = Date()
             let it = trainer.iteration
-            let (parts, requests) = try GroupStep.run(&trainer, group: group, requests: pendingRequests(job)) { unit in
-                self.heartbeat(job: job.name, iteration: it, unit: unit + 1)
+            let parts: LossParts, requests: GroupRequests
+            do {
+                (parts, requests) = try GroupStep.run(&trainer, group: group, requests: pendingRequests(job)) { unit in
+                    self.heartbeat(job: job.name, iteration: it, unit: unit + 1)
+                }
+            } catch let error as NonFiniteTrainingError {
+                // Every rank of the group saw the same all-reduced values and stops here alike.
+                logger.error("\(job.name): \(error)")
+                if isLeader { try send(.failed(job: job.name, hash: job.hash, reason: "\(error)")) }
+                return
             }
             loss = parts
             seconds += Date().timeIntervalSince(start)
