@@ -123,6 +123,18 @@ final class StaleRunTests: XCTestCase {
         XCTAssertEqual(RunOwner(host: me.host, pid: try deadPid(), started: "").isAlive(), false)
     }
 
+    /// A killed process its parent has not reaped yet (a zombie) holds no lock and counts as gone.
+    func testZombieCountsAsGone() throws {
+        let child = fork()
+        if child == 0 { _exit(0) }
+        XCTAssertGreaterThan(child, 0)
+        defer { var status: Int32 = 0; waitpid(child, &status, 0) }
+        XCTAssertTrue(Runs.waitUntil(timeout: 10) { (try? String(contentsOfFile: "/proc/\(child)/stat", encoding: .utf8))?.contains(") Z ") == true })
+        XCTAssertEqual(kill(child, 0), 0, "the zombie should still have its pid")
+        XCTAssertFalse(RunOwner.processExists(child))
+        XCTAssertEqual(RunOwner(host: ProcessInfo.processInfo.hostName, pid: child, started: "").isAlive(), false)
+    }
+
     /// Creating a concept folder syncs the library folder (once: an existing folder is left alone).
     func testCreatingAConceptFolderSyncsTheLibraryFolder() throws {
         let synced = SyncRecorder()

@@ -48,10 +48,12 @@ public struct RunOwner: Codable, Equatable, Sendable {
     /// "pid 12 on host-a since 2025-01-01T00:00:00Z".
     public var summary: String { "pid \(pid) on \(host) since \(started)" }
 
-    /// Whether a process with this pid exists on this host.
+    /// Whether a process with this pid runs on this host. A zombie (ended, not yet reaped by
+    /// its parent: it holds no files and no locks any more) does not count.
     public static func processExists(_ pid: Int32) -> Bool {
-        guard pid > 0 else { return false }
-        return kill(pid, 0) == 0 || errno == EPERM
+        guard pid > 0, kill(pid, 0) == 0 || errno == EPERM else { return false }
+        guard let fields = statFields(of: pid), let state = fields.first else { return true }
+        return state != "Z" && state != "X"
     }
 
     static func bootID() -> String? {
@@ -59,11 +61,17 @@ public struct RunOwner: Codable, Equatable, Sendable {
             .trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
-    /// Field 22 of `/proc/PID/stat` (after the command name, which may hold spaces and parentheses).
+    /// Field 22 of `/proc/PID/stat`: the start time in clock ticks since boot.
     static func startTicks(of pid: Int32) -> UInt64? {
+        guard let fields = statFields(of: pid), fields.count > 19 else { return nil }
+        return UInt64(fields[19])
+    }
+
+    /// The fields of `/proc/PID/stat` from the third (the state) on: those after the command
+    /// name, which may hold spaces and parentheses.
+    static func statFields(of pid: Int32) -> [Substring]? {
         guard let text = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
               let close = text.range(of: ")", options: .backwards) else { return nil }
-        let fields = text[close.upperBound...].split(separator: " ")
-        return fields.count > 19 ? UInt64(fields[19]) : nil
+        return text[close.upperBound...].split(separator: " ")
     }
 }
