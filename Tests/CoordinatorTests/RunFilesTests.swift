@@ -47,6 +47,10 @@ final class RunFilesTests: XCTestCase {
         let live = try ControlClient.liveStatus(endpoint: killed.defaultControlEndpoint)
         XCTAssertEqual(live?.state, .running, "no status after a 64 MB message")
         XCTAssertLessThan(Date().timeIntervalSince(asked), 5)
+        // An unknown job: a typed refusal listing the run's jobs; the command names what it asked.
+        let cancel = try Runs.Child(try Runs.membrane(), ["cancel", "--library", killed.directory.path, "nosuch"], folder: folder).wait(timeout: 30)
+        XCTAssertNotEqual(cancel.status, 0)
+        XCTAssertTrue(cancel.err.contains("no job 'nosuch' in this run (jobs: red, triangle)"), cancel.err)
 
         let coordinator = try XCTUnwrap(RunStatus.read(library: killed)?.pid)
         kill(coordinator, SIGKILL)
