@@ -8,9 +8,10 @@ import XCTest
 final class ControlServerTests: XCTestCase {
     var folder: URL!
     var library: Library!
-    let context = try! ZMQContext()
+    var context: ZMQContext!
 
     override func setUpWithError() throws {
+        context = try ZMQContext()
         // ipc paths are limited to ~107 bytes: a short folder.
         folder = URL(fileURLWithPath: "/tmp/mctl-\(getpid())-\(UInt16.random(in: 0...UInt16.max))")
         library = Library(directory: folder.appendingPathComponent("lib"))

@@ -91,7 +91,7 @@ final class RunFilesTests: XCTestCase {
         let catalogURL = try Runs.writeCatalog(in: folder, concepts: "  - name: red", iterations: 2, every: 1)
         let library = Library(directory: folder.appendingPathComponent("lib"))
         try library.create()
-        FileManager.default.createFile(atPath: library.folder("red").path, contents: Data("in the way".utf8))
+        XCTAssertTrue(FileManager.default.createFile(atPath: library.folder("red").path, contents: Data("in the way".utf8)))
         let end = try Runs.run(np: 2, catalog: catalogURL, library: library.directory)
         XCTAssertNotEqual(end.status, 0)
         XCTAssertTrue(end.err.contains("\(library.folder("red").path): exists but is not a folder"), end.err)

@@ -38,12 +38,12 @@ final class StaleRunTests: XCTestCase {
         encoder.keyEncodingStrategy = .convertToSnakeCase
         try encoder.encode(status).write(to: library.statusURL)
         try FileManager.default.createDirectory(at: library.controlFolderURL, withIntermediateDirectories: true)
-        FileManager.default.createFile(atPath: library.controlSocketURL.path, contents: Data())
+        XCTAssertTrue(FileManager.default.createFile(atPath: library.controlSocketURL.path, contents: Data()))
         try library.createFolder("red")
         let dead = [library.folder("red").appendingPathComponent(AtomicFile.temporaryName(for: "red.safetensors", pid: owner.pid, suffix: 0x1a2b)).path,
                     library.directory.appendingPathComponent(AtomicFile.temporaryName(for: "index.json", pid: owner.pid, suffix: 7)).path]
         let live = library.directory.appendingPathComponent(AtomicFile.temporaryName(for: "status.json", pid: getpid(), suffix: 9)).path
-        for path in dead + [live] { FileManager.default.createFile(atPath: path, contents: Data("partial".utf8)) }
+        for path in dead + [live] { XCTAssertTrue(FileManager.default.createFile(atPath: path, contents: Data("partial".utf8))) }
         return (dead, live)
     }
 
@@ -147,7 +147,7 @@ final class StaleRunTests: XCTestCase {
         fresh.syncFolder = { synced.add($0) }
         try fresh.create()
         XCTAssertEqual(synced.folders.last, folder.standardizedFileURL.path)
-        FileManager.default.createFile(atPath: library.folder("file").path, contents: Data())
+        XCTAssertTrue(FileManager.default.createFile(atPath: library.folder("file").path, contents: Data()))
         XCTAssertThrowsError(try library.createFolder("file")) { XCTAssertTrue("\($0)".contains("exists but is not a folder"), "\($0)") }
     }
 }
