@@ -79,6 +79,6 @@ let package = Package(
         .testTarget(name: "TokenizerTests", dependencies: ["Tokenizer", "SafeTensors"]),
         .testTarget(name: "StableDiffusionTests", dependencies: ["StableDiffusion", "SafeTensors", "TestSupport"]),
         .testTarget(name: "MembranesTests", dependencies: ["Membranes", "StableDiffusion", "SafeTensors", "TestSupport"]),
-        .testTarget(name: "CoordinatorTests", dependencies: ["Coordinator", "Membranes", "StableDiffusion", "SafeTensors", "TestSupport"]),
+        .testTarget(name: "CoordinatorTests", dependencies: ["Coordinator", "ControlSocket", "AtomicFiles", "Membranes", "StableDiffusion", "SafeTensors", "TestSupport"]),
     ]
 )

@@ -13,6 +13,7 @@ Usage: python3 bench/results.py --doc docs/results.md --commands COMMANDS.tsv
 import argparse
 import json
 import os
+import shlex
 import struct
 import sys
 
@@ -82,20 +83,35 @@ def membrane_metadata(path):
     return header.get("__metadata__", {})
 
 
-def membrane_rows(paths):
-    lines = ["| membrane file | targets | base model | iterations | seed | training time | per iteration | final loss |",
+def train_seconds(path, commands):
+    """Wall-clock seconds of the `membrane train` command that wrote `path` (from commands.tsv);
+    membrane files hold no timings (the same inputs give the same bytes). Files of older versions
+    recorded `membrane.train_seconds`, used when no command wrote the file."""
+    for seconds, command in commands:
+        words = shlex.split(command)
+        if "train" in words and "--out" in words[:-1]:
+            out = words[words.index("--out") + 1]
+            if out == path or os.path.basename(out) == os.path.basename(path):
+                return seconds
+    legacy = membrane_metadata(path).get("membrane.train_seconds")
+    return float(legacy) if legacy else None
+
+
+def membrane_rows(paths, commands=()):
+    lines = ["| membrane file | targets | base model | iterations | seed | training time (train command) | per iteration"
+             " | final loss |",
              "|---|---|---|---|---|---|---|---|"]
     for path in paths:
         meta = membrane_metadata(path)
         targets = ", ".join(json.loads(meta.get("membrane.targets", "[]"))) or meta.get("prompts", "?")
         iterations = meta.get("membrane.iterations", "?")
-        seconds = meta.get("membrane.train_seconds")
+        seconds = train_seconds(path, commands)
         per_iteration = "?"
-        if seconds and iterations.isdigit() and int(iterations) > 0:
-            per_iteration = f"{float(seconds) / int(iterations):.3f} s"
+        if seconds is not None and iterations.isdigit() and int(iterations) > 0:
+            per_iteration = f"{seconds / int(iterations):.3f} s"
         lines.append(f"| `{shown_path(path)}` | {targets} | {meta.get('membrane.base_model', '?')} | {iterations}"
-                     f" | {meta.get('membrane.seed', '?')} | {seconds + ' s' if seconds else '?'} | {per_iteration}"
-                     f" | {meta.get('membrane.final_loss', '?')} |")
+                     f" | {meta.get('membrane.seed', '?')} | {f'{seconds:.1f} s' if seconds is not None else '?'}"
+                     f" | {per_iteration} | {meta.get('membrane.final_loss', '?')} |")
     return lines
 
 
@@ -181,7 +197,7 @@ def page(started, commands, membranes, evaluations, notes, overrides):
               " as a comment):", "", "```sh"]
     for seconds, command in commands:
         lines.append(f"{command}  # {seconds:.0f} s")
-    lines += ["```", "", "## Membranes", ""] + membrane_rows(membranes)
+    lines += ["```", "", "## Membranes", ""] + membrane_rows(membranes, commands)
     lines += ["", "## Base models", ""] + base_rows(evaluations)
     lines += [
         "",

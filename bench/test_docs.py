@@ -77,12 +77,12 @@ SYNONYM_REPORT["runs"][1]["synonymTargets"] = []
 del SYNONYM_REPORT["runs"][1]["multiplierSummary"]["targetSynonyms"]
 
 
-def write_membrane(path, iterations=5):
-    """A safetensors file with one tiny tensor and a membrane's metadata."""
+def write_membrane(path, iterations=5, extra=None):
+    """A safetensors file with one tiny tensor and a membrane's metadata (which holds no timings)."""
     metadata = {"membrane.targets": '["red"]', "membrane.iterations": str(iterations),
                 "membrane.seed": "0", "membrane.base_model": "shapesworld-a",
-                "membrane.train_seconds": "2.6", "membrane.final_loss": "erase=0.02 anchoring=5e-05",
-                "prompts": "red", "rank": "1", "alpha": "1.0"}
+                "membrane.final_loss": "erase=0.02 anchoring=5e-05",
+                "prompts": "red", "rank": "1", "alpha": "1.0", **(extra or {})}
     header = json.dumps({"__metadata__": metadata,
                          "x.alpha": {"dtype": "F32", "shape": [], "data_offsets": [0, 4]}}).encode()
     with open(path, "wb") as f:
@@ -136,12 +136,26 @@ class ResultsPageTests(unittest.TestCase):
                       " | 41.2 dB (5/25 identical, counted as 100 dB) |", text)
         self.assertIn("| red | facilitated (default) | red 100% -> 0% | 0.0 / 0.0 points (25 pictures) | identical (25/25) |", text)
         self.assertIn("| red | `models/shapesworld-a` | `/tmp/red.safetensors` | 93.3% / 95.8% | 30 (30 prompts x 1 seeds) | 5, 5 | 12 s |", text)
-        self.assertIn("| red | shapesworld-a | 5 | 0 | 2.6 s | 0.520 s | erase=0.02 anchoring=5e-05 |", text)
+        self.assertIn("| red | shapesworld-a | 5 | 0 | 2.7 s | 0.540 s | erase=0.02 anchoring=5e-05 |", text)
         self.assertIn("- a note", text)
         self.assertIn("| membrane | transport | target rate before -> after | other prompts: colour / shape drop"
                       " | PSNR of other prompts vs base |\n|---|---|---|---|---|\n", text)
         self.assertNotIn("synonym", text)
         self.assertNotIn("multiplier", text)
+
+    def test_training_time_comes_from_the_train_command(self):
+        with tempfile.TemporaryDirectory() as folder:
+            membrane = os.path.join(folder, "out dir", "red.safetensors")
+            os.makedirs(os.path.dirname(membrane))
+            write_membrane(membrane, iterations=4)
+            commands = [(8.0, "membrane evaluate --membrane 'out dir/red.safetensors'"),
+                        (3.0, "membrane train --config c.yaml --out 'out dir/red.safetensors'")]
+            self.assertEqual(results.train_seconds(membrane, commands), 3.0)
+            self.assertIn("| 3.0 s | 0.750 s |", "\n".join(results.membrane_rows([membrane], commands)))
+            # No train command: older files' own record, else unknown.
+            self.assertIsNone(results.train_seconds(membrane, commands[:1]))
+            write_membrane(membrane, iterations=4, extra={"membrane.train_seconds": "2.0"})
+            self.assertEqual(results.train_seconds(membrane, []), 2.0)
 
     def test_page_with_synonyms_and_multipliers(self):
         text = self.page([("red", REPORT), ("red on synonyms", SYNONYM_REPORT)])

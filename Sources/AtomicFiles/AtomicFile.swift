@@ -16,7 +16,8 @@ public struct AtomicFileError: Error, CustomStringConvertible, Equatable {
 
 /// Writes files so that readers and crashes see either the old or the complete new content.
 ///
-/// The content goes to a temporary file `.NAME.tmp-PID-RANDOM` in the same folder, which is
+/// The content goes to a temporary file `.NAME.tmp-PID-RANDOM` in the same folder (see
+/// ``temporaryName(for:pid:suffix:)``; a writer killed mid-write leaves it behind), which is
 /// flushed (`fsync`), renamed over the target, and followed by an `fsync` of the folder so the
 /// rename itself survives a power cut. On failure the temporary file is removed and the target
 /// is untouched.
@@ -46,8 +47,8 @@ public enum AtomicFile {
     /// writers that open files themselves); the file is flushed before the rename.
     public static func replace(_ url: URL, _ produce: (String) throws -> Void) throws {
         let folder = url.deletingLastPathComponent()
-        let suffix = String(UInt32.random(in: 0...UInt32.max), radix: 16)
-        let temporary = folder.path + "/." + url.lastPathComponent + ".tmp-\(getpid())-" + suffix
+        let name = temporaryName(for: url.lastPathComponent, pid: getpid(), suffix: UInt32.random(in: 0...UInt32.max))
+        let temporary = folder.path + "/" + name
         var renamed = false
         defer { if !renamed { unlink(temporary) } }
         try produce(temporary)
@@ -57,6 +58,27 @@ public enum AtomicFile {
         }
         renamed = true
         try syncFolder(folder)
+    }
+
+    /// Bytes a temporary name adds to its target's name, at most: the leading `.`, `.tmp-`, a pid
+    /// (a 32-bit number: up to 10 digits), `-` and up to 8 hex digits. A target name of
+    /// `255 - temporaryNameOverhead` bytes keeps its temporary name within the usual 255-byte limit.
+    public static let temporaryNameOverhead = 1 + 5 + 10 + 1 + 8
+
+    /// The temporary file name `.NAME.tmp-PID-SUFFIX` used while replacing a file named `name`.
+    public static func temporaryName(for name: String, pid: Int32, suffix: UInt32) -> String {
+        "." + name + ".tmp-\(pid)-" + String(suffix, radix: 16)
+    }
+
+    /// The target name and writer pid of a temporary file name (the inverse of
+    /// ``temporaryName(for:pid:suffix:)``), or `nil` for any other name.
+    public static func temporaryFileOwner(_ fileName: String) -> (target: String, pid: Int32)? {
+        guard fileName.hasPrefix("."), let marker = fileName.range(of: ".tmp-", options: .backwards) else { return nil }
+        let target = String(fileName[fileName.index(after: fileName.startIndex)..<marker.lowerBound])
+        let parts = fileName[marker.upperBound...].split(separator: "-", omittingEmptySubsequences: false)
+        guard !target.isEmpty, parts.count == 2, let pid = Int32(parts[0]), pid > 0,
+              !parts[1].isEmpty, parts[1].count <= 8, UInt32(parts[1], radix: 16) != nil else { return nil }
+        return (target, pid)
     }
 
     /// Writes every byte of `bytes` to `fd`, retrying partial writes and interruptions.

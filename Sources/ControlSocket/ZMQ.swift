@@ -66,7 +66,8 @@ public final class ZMQContext: @unchecked Sendable {
 
 /// A ZeroMQ socket. Not thread-safe: use each socket from one thread at a time.
 ///
-/// Messages are whole: a multipart message arrives entirely or not at all. A ROUTER socket
+/// Messages are whole: a multipart message arrives entirely or not at all; ``receive(timeout:)``
+/// takes single-part messages only (parts are never joined). A ROUTER socket
 /// sees each incoming message prefixed by the sender's routing id, and a reply is routed by
 /// sending that id as the first part (see ``send(parts:)`` and ``receiveMultipart(timeout:)``).
 public final class ZMQSocket {
@@ -205,21 +206,65 @@ public final class ZMQSocket {
         }
     }
 
-    /// Receives one message and returns its parts joined, or `nil` if none arrived in time.
+    /// One message taken by ``receiveSinglePart(timeout:)``.
+    public enum SinglePart: Equatable, Sendable {
+        /// A single-part message.
+        case data(Data)
+        /// A message of several parts, consumed and dropped (its parts are never joined).
+        case multipart(parts: Int)
+    }
+
+    /// Receives one single-part message, or `nil` if none arrived in time. A multipart message
+    /// is consumed and refused: parts are never joined.
     /// - Parameter timeout: how long to wait; `nil` waits forever, `.zero` only checks.
     public func receive(timeout: Duration? = nil) throws(ZMQError) -> Data? {
-        guard let parts = try receiveMultipart(timeout: timeout) else { return nil }
-        if parts.count == 1 { return parts[0] }
-        return parts.reduce(into: Data()) { $0.append($1) }
+        switch try receiveSinglePart(timeout: timeout) {
+        case nil: return nil
+        case .data(let data)?: return data
+        case .multipart(let parts)?:
+            throw ZMQError(code: -1, operation: "zmq_msg_recv", message: "a message of \(parts) parts where one part was expected")
+        }
+    }
+
+    /// Receives one message, keeping it only if it has a single part (the parts of a multipart
+    /// message are read and dropped without being copied), or `nil` if none arrived in time.
+    public func receiveSinglePart(timeout: Duration? = nil) throws(ZMQError) -> SinglePart? {
+        var first: Data?
+        var count = 0
+        let received = try receiveParts(timeout: timeout) { index, part in
+            count = index + 1
+            if index == 0 { first = Data(part) } else { first = nil }
+        }
+        guard received else { return nil }
+        if count == 1, let first { return .data(first) }
+        return .multipart(parts: count)
     }
 
     /// Receives one message as its list of parts, or `nil` if none arrived in time.
     public func receiveMultipart(timeout: Duration? = nil) throws(ZMQError) -> [Data]? {
+        var parts: [Data] = []
+        guard try receiveParts(timeout: timeout, { _, part in parts.append(Data(part)) }) else { return nil }
+        return parts
+    }
+
+    /// Sets the largest message this socket accepts (`ZMQ_MAXMSGSIZE`, per part): a peer sending a
+    /// larger one is disconnected before it is buffered. `nil` removes the limit.
+    public func setMaxMessageSize(_ bytes: Int?) throws(ZMQError) {
+        let socket = try open("zmq_setsockopt(ZMQ_MAXMSGSIZE)")
+        var value = Int64(bytes ?? -1)
+        if zmq_setsockopt(socket, ZMQ_MAXMSGSIZE, &value, MemoryLayout<Int64>.size) != 0 {
+            throw ZMQError.last("zmq_setsockopt(ZMQ_MAXMSGSIZE)")
+        }
+    }
+
+    /// Reads every part of one message, handing each (valid only during the call) to `part`;
+    /// `false` if no message arrived in time.
+    private func receiveParts(timeout: Duration?, _ part: (Int, UnsafeRawBufferPointer) -> Void) throws(ZMQError) -> Bool {
         let socket = try open("zmq_msg_recv")
-        guard try waitReadable(socket, timeout: timeout) else { return nil }
+        guard try waitReadable(socket, timeout: timeout) else { return false }
         let message = UnsafeMutablePointer<zmq_msg_t>.allocate(capacity: 1)
         defer { message.deallocate() }
-        var parts: [Data] = []
+        var index = 0
         while true {
             zmq_msg_init(message)
             defer { zmq_msg_close(message) }
@@ -228,15 +273,11 @@ public final class ZMQSocket {
                 rc = zmq_msg_recv(message, socket, 0)
             } while rc < 0 && zmq_errno() == EINTR
             if rc < 0 { throw ZMQError.last("zmq_msg_recv") }
-            let count = zmq_msg_size(message)
-            if count == 0 {
-                parts.append(Data())
-            } else {
-                parts.append(Data(bytes: zmq_msg_data(message), count: count))
-            }
+            part(index, UnsafeRawBufferPointer(start: zmq_msg_data(message), count: zmq_msg_size(message)))
+            index += 1
             if zmq_msg_more(message) == 0 { break }
         }
-        return parts
+        return true
     }
 
     // MARK: Helpers

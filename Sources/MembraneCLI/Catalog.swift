@@ -67,6 +67,7 @@ struct Status: ParsableCommand {
             print(json ? String(decoding: try jsonData(live), as: UTF8.self) : live.formatted(live: true))
         } else if let last = RunStatus.read(library: lib) {
             print(json ? String(decoding: try jsonData(last), as: UTF8.self) : last.formatted(live: false))
+            if !json, let note = last.unansweredRunNote { print("NOTE: " + note) }
         } else {
             throw CLIError("no catalog run answers on \(endpoint) and \(lib.statusURL.path) does not exist")
         }
@@ -96,8 +97,10 @@ struct Cancel: ParsableCommand {
         let endpoint = try ControlClient.endpoint(library: lib, option: control)
         switch try ControlClient.send(.cancel(concept: concept), endpoint: endpoint) {
         case nil: throw CLIError("no catalog run answers on \(endpoint)")
-        case .accepted(let text)?: print("ok: " + text)
-        case .refused(let reason)?: throw CLIError("error: " + reason)
+        case .accepted(let done)?: print("ok: " + done.text)
+        case .refused(.unknownJob(let jobs))?:
+            throw CLIError("error: no job '\(concept)' in this run (jobs: \(jobs.joined(separator: ", ")))")
+        case .refused(let reason)?: throw CLIError("error: " + reason.text)
         case .status?: throw CLIError("error: \(endpoint) answered a cancel with a status")
         }
     }

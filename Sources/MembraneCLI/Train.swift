@@ -55,8 +55,8 @@ struct Train: ParsableCommand {
         }
         progress.finish()
         let seconds = Date().timeIntervalSince(start)
-        let info = MembraneMetadata.describe(config: settings, model: m, iterations: trainer.iteration,
-                                             seconds: seconds, loss: last)
+        // Timings stay out of the file (same inputs, same bytes); the log reports them.
+        let info = MembraneMetadata.describe(config: settings, model: m, iterations: trainer.iteration, loss: last)
         try trainer.result(info: info).write(to: URL(fileURLWithPath: out))
         logger.info("trained", metadata: ["iterations": "\(trainer.iteration)", "seconds": .string(String(format: "%.1f", seconds)),
                                           "erase": "\(last.erase)", "anchor": "\(last.anchoring)", "out": .string(out)])

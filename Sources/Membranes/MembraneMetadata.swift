@@ -4,9 +4,11 @@ import StableDiffusion
 /// Our own metadata keys written next to the reference's `prompts`, `rank`, `alpha`.
 public enum MembraneMetadata {
     /// Metadata for a trained membrane: what it was trained on and how, and the calibration of
-    /// its Facilitated Transport (``ConceptProbe``) on the model it was trained on.
+    /// its Facilitated Transport (``ConceptProbe``) on the model it was trained on. It holds
+    /// nothing of when, where or how fast (no timings, hosts or dates), so the same inputs give
+    /// the same file, byte for byte.
     public static func describe(config: TrainingConfig, model: StableDiffusionModel, iterations: Int,
-                                seconds: Double, loss: LossParts) -> [String: String] {
+                                loss: LossParts) -> [String: String] {
         [
             "membrane.base_fingerprint": model.unetFingerprint,
             "membrane.base_model": model.directory.lastPathComponent,
@@ -14,7 +16,6 @@ public enum MembraneMetadata {
             "membrane.config": canonicalJSON(config.canonicalValues),
             "membrane.iterations": String(iterations),
             "membrane.seed": String(config.seed),
-            "membrane.train_seconds": String(format: "%.1f", seconds),
             "membrane.final_loss": String(format: "erase=%.6g anchoring=%.6g", loss.erase, loss.anchoring),
             ConceptCalibration.metadataKey: ConceptCalibration.metadataValue([ConceptProbe(model: model).calibrate(target: config.target)]),
         ]

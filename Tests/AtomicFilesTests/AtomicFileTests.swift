@@ -53,4 +53,29 @@ final class AtomicFileTests: XCTestCase {
         XCTAssertEqual(try String(contentsOf: url, encoding: .utf8), "made elsewhere")
         XCTAssertEqual(try leftovers(), [])
     }
+
+    /// Temporary names parse back to their target and pid, and never exceed the documented overhead.
+    func testTemporaryNamesRoundTripAndStayWithinTheOverhead() {
+        let longest = AtomicFile.temporaryName(for: "x.safetensors", pid: Int32.max, suffix: UInt32.max)
+        XCTAssertEqual(longest.utf8.count, "x.safetensors".utf8.count + AtomicFile.temporaryNameOverhead)
+        XCTAssertEqual(AtomicFile.temporaryFileOwner(longest)?.target, "x.safetensors")
+        XCTAssertEqual(AtomicFile.temporaryFileOwner(longest)?.pid, Int32.max)
+        let dotted = AtomicFile.temporaryName(for: "a.tmp-1-2", pid: 42, suffix: 0xbeef)
+        XCTAssertEqual(AtomicFile.temporaryFileOwner(dotted)?.target, "a.tmp-1-2")
+        XCTAssertEqual(AtomicFile.temporaryFileOwner(dotted)?.pid, 42)
+        for other in ["index.json", ".index.json", ".a.tmp-", ".a.tmp-12", ".a.tmp-x-1f", ".a.tmp-12-", ".a.tmp-12-xyz",
+                      ".a.tmp-0-1", ".a.tmp-12-123456789", "a.tmp-12-1f", "..tmp-12-1f"] {
+            XCTAssertNil(AtomicFile.temporaryFileOwner(other), other)
+        }
+    }
+
+    /// A write in progress uses a name that ``AtomicFile/temporaryFileOwner(_:)`` recognises with this pid.
+    func testWriteUsesARecognisableTemporaryName() throws {
+        let url = folder.appendingPathComponent("c.bin")
+        var seen: [String] = []
+        try AtomicFile.write(to: url) { _ in seen = try self.leftovers() }
+        XCTAssertEqual(seen.count, 1)
+        XCTAssertEqual(AtomicFile.temporaryFileOwner(seen[0])?.target, "c.bin")
+        XCTAssertEqual(AtomicFile.temporaryFileOwner(seen[0])?.pid, getpid())
+    }
 }

@@ -104,3 +104,30 @@ final class ControlSocketTests: XCTestCase {
         }
     }
 }
+
+/// Single-part receiving and the message size limit of the wrapper.
+final class ControlSocketLimitTests: XCTestCase {
+    func testMultipartIsNeverJoinedAndOversizedIsDropped() throws {
+        let context = try ZMQContext()
+        let server = try context.socket(.pull)
+        try server.setMaxMessageSize(1024)
+        try server.bind("tcp://127.0.0.1:*")
+        let endpoint = try XCTUnwrap(server.lastEndpoint)
+        let client = try context.socket(.push)
+        try client.setLinger(.zero)
+        try client.connect(endpoint)
+        try client.send(parts: [Data("a".utf8), Data("b".utf8), Data("c".utf8)])
+        XCTAssertEqual(try server.receiveSinglePart(timeout: .seconds(10)), .multipart(parts: 3))
+        try client.send(parts: [Data("a".utf8), Data("b".utf8)])
+        XCTAssertThrowsError(try server.receive(timeout: .seconds(10))) { error in
+            XCTAssertTrue("\(error)".contains("a message of 2 parts where one part was expected"), "\(error)")
+        }
+        try client.send(Data(repeating: 1, count: 2048))
+        XCTAssertNil(try server.receive(timeout: .milliseconds(500)), "a message over ZMQ_MAXMSGSIZE arrived")
+        let reconnected = try context.socket(.push)
+        try reconnected.setLinger(.zero)
+        try reconnected.connect(endpoint)
+        try reconnected.send(Data(repeating: 2, count: 1024))
+        XCTAssertEqual(try server.receive(timeout: .seconds(10)), Data(repeating: 2, count: 1024))
+    }
+}

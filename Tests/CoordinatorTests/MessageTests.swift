@@ -47,8 +47,15 @@ final class MessageTests: XCTestCase {
             XCTAssertEqual(try ControlCoding.decode(ControlRequest.self, from: ControlCoding.encode(request)), request)
         }
         XCTAssertThrowsError(try ControlCoding.decode(ControlRequest.self, from: Data("cancel red".utf8)))
-        let reply = try ControlCoding.decode(ControlReply.self, from: ControlCoding.encode(ControlReply.refused("no job 'x'")))
-        guard case .refused(let reason) = reply else { return XCTFail("\(reply)") }
-        XCTAssertEqual(reason, "no job 'x'")
+        let refusals: [ControlRefusal] = [.notARequest, .multipartMessage(parts: 3), .unknownJob(jobs: ["red", "blue"]),
+                                          .notCancellable(job: "red", state: .done)]
+        for refusal in refusals {
+            let reply = try ControlCoding.decode(ControlReply.self, from: ControlCoding.encode(ControlReply.refused(refusal)))
+            guard case .refused(let reason) = reply else { return XCTFail("\(reply)") }
+            XCTAssertEqual(reason, refusal)
+        }
+        let accepted = try ControlCoding.decode(ControlReply.self, from: ControlCoding.encode(ControlReply.accepted(.cancelledBeforeStart(job: "blue"))))
+        guard case .accepted(let done) = accepted else { return XCTFail("\(accepted)") }
+        XCTAssertEqual(done.text, "blue cancelled before it started")
     }
 }

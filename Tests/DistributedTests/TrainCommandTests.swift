@@ -64,6 +64,19 @@ final class TrainCommandTests: XCTestCase {
         XCTAssertNotNil(lastProgress["anchor"].flatMap(Double.init), "\(lastProgress)")
     }
 
+    /// The same inputs give the same file, byte for byte: no timing, host or date in it (the
+    /// training time is logged instead).
+    func testSameInputsGiveByteIdenticalFiles() throws {
+        let first = try train([])
+        XCTAssertEqual(first.status, 0, first.stderr)
+        XCTAssertTrue(first.stderr.contains("info train: trained ") && first.stderr.contains("seconds="), first.stderr)
+        let bytes = try Data(contentsOf: out)
+        let second = try train([])
+        XCTAssertEqual(second.status, 0, second.stderr)
+        XCTAssertTrue(try Data(contentsOf: out) == bytes, "a second training with the same inputs wrote other bytes")
+        XCTAssertFalse(String(decoding: bytes.prefix(65536), as: UTF8.self).contains("seconds"))
+    }
+
     func testUnknownLogOptionsAreRejected() throws {
         let level = try train(["--log-level", "loud"])
         XCTAssertNotEqual(level.status, 0)

@@ -19,7 +19,7 @@ final class SynonymErasureTests: XCTestCase {
         while trainer.iteration < config.iterations { loss = try trainer.trainIteration() }
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("synonym-erasure-\(UUID().uuidString).safetensors")
         defer { try? FileManager.default.removeItem(at: file) }
-        try trainer.result(info: MembraneMetadata.describe(config: config, model: model, iterations: trainer.iteration, seconds: 0, loss: loss))
+        try trainer.result(info: MembraneMetadata.describe(config: config, model: model, iterations: trainer.iteration, loss: loss))
             .write(to: file)
 
         var options = ShapesWorldEvaluation.Options(model: Fixtures.synonymsModel)

@@ -19,7 +19,7 @@ final class MeaningTransportTests: XCTestCase {
         var trainer = try MembraneTrainer(model: Self.model, config: config)
         var loss = LossParts()
         while trainer.iteration < config.iterations { loss = try trainer.trainIteration() }
-        let info = MembraneMetadata.describe(config: config, model: Self.model, iterations: trainer.iteration, seconds: 0, loss: loss)
+        let info = MembraneMetadata.describe(config: config, model: Self.model, iterations: trainer.iteration, loss: loss)
         return trainer.result(info: info)
     }
 
@@ -66,7 +66,7 @@ final class MeaningTransportTests: XCTestCase {
         let config = try TrainingConfig(values: ["target": concept, "iterations": 1, "max_denoising_steps": 3, "sampling_batch_size": 1], source: "test")
         var trainer = try MembraneTrainer(model: Fixtures.model, config: config)
         let loss = try trainer.trainIteration()
-        let membrane = trainer.result(info: MembraneMetadata.describe(config: config, model: Fixtures.model, iterations: 1, seconds: 0, loss: loss))
+        let membrane = trainer.result(info: MembraneMetadata.describe(config: config, model: Fixtures.model, iterations: 1, loss: loss))
         XCTAssertEqual(ConceptCalibration.stored(in: membrane.info)?.first?.encoder, Fixtures.model.textEncoderFingerprint)
         XCTAssertNotEqual(Fixtures.model.textEncoderFingerprint, Self.model.textEncoderFingerprint)
         let m = Transport.facilitated(.meaning).multipliers(prompts: words.map { "a \($0)" }, membranes: [membrane], model: Self.model)[0]

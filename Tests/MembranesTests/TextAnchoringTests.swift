@@ -96,7 +96,7 @@ final class TextAnchoringTests: XCTestCase {
                                          "lr": 0.01, "lr_scheduler": "constant", "guidance_scale": 2]
             if strength > 0 { values["text_anchoring"] = strength }
             var trainer = try MembraneTrainer(model: Fixtures.model, config: TrainingConfig(values: values, source: "t.yaml"))
-            for _ in 0..<12 { trainer.trainIteration() }
+            for _ in 0..<12 { try trainer.trainIteration() }
             return trainer.result()
         }
         let measure = TextAnchoring(states: Fixtures.model.encode(prompts: ["blue", "a green thing", ""]), strength: 1)

@@ -81,7 +81,7 @@ public struct Catalog {
             throw fail("concepts", "is required: a list of concepts, each a mapping with at least 'name'")
         }
         var concepts: [Concept] = []
-        var seen = Set<String>()
+        var seen: [String: String] = [:]
         for (index, item) in list.enumerated() {
             let label = "concepts[\(index)]"
             guard let entry = item as? [String: Any] else { throw fail(label, "expected a mapping with 'name' and config keys") }
@@ -90,7 +90,10 @@ public struct Catalog {
             }
             guard let name = entry["name"] as? String else { throw fail("\(label).name", "is required (text)") }
             if let problem = Catalog.problem(withName: name) { throw fail("\(label).name", problem) }
-            guard seen.insert(name).inserted else { throw fail("\(label).name", "'\(name)' appears twice") }
+            if let earlier = seen.updateValue(name, forKey: LibraryName.folded(name)) {
+                let same = earlier.utf8.elementsEqual(name.utf8) ? "appears twice" : "and '\(earlier)' differ only in case or Unicode normalization (one folder on some file systems)"
+                throw fail("\(label).name", "'\(name)' \(same)")
+            }
             var merged = shared
             merged["target"] = name
             for (key, value) in entry where key != "name" { merged[key] = value }
@@ -103,17 +106,9 @@ public struct Catalog {
         self.concepts = concepts
     }
 
-    /// Why `name` cannot name a library entry, or `nil` if it can: it becomes a folder and a
-    /// file name, so it must be non-empty, without path separators, "..", a leading dot or
-    /// control characters, and at most 100 characters.
+    /// Why `name` cannot name a library entry, or `nil` if it can (the grammar of ``LibraryName``).
     public static func problem(withName name: String) -> String? {
-        if name.trimmingCharacters(in: .whitespaces).isEmpty { return "must not be empty" }
-        if name.contains("/") || name.contains("\\") { return "'\(name)' must not contain path separators" }
-        if name.contains("..") { return "'\(name)' must not contain '..'" }
-        if name.hasPrefix(".") { return "'\(name)' must not start with a dot" }
-        if name.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) { return "must not contain control characters" }
-        if name.count > 100 { return "is longer than 100 characters" }
-        return nil
+        LibraryName.problem(name)
     }
 
     /// A path from the catalog, absolute or relative to the catalog's folder.

@@ -14,6 +14,9 @@ public enum ControlClient {
         return library.defaultControlEndpoint
     }
 
+    /// The largest reply accepted (a status of many thousands of jobs fits).
+    public static let maxReplyBytes = 16 << 20
+
     /// Sends one request and returns the reply, or `nil` if no run answered within `timeout`.
     public static func send(_ request: ControlRequest, endpoint: String, timeout: Duration = .seconds(3)) throws -> ControlReply? {
         if endpoint.hasPrefix("ipc://") {
@@ -23,6 +26,7 @@ public enum ControlClient {
         let socket = try ZMQContext().socket(.req)
         defer { socket.close() }
         try socket.setLinger(.zero)
+        try socket.setMaxMessageSize(maxReplyBytes)
         try socket.setSendTimeout(timeout)
         try socket.connect(endpoint)
         try socket.send(try ControlCoding.encode(request))
@@ -36,7 +40,7 @@ public enum ControlClient {
     public static func liveStatus(endpoint: String) throws -> RunStatus? {
         switch try send(.status, endpoint: endpoint) {
         case .status(let status)?: return status
-        case .refused(let reason)?: throw RunError("\(endpoint): \(reason)")
+        case .refused(let reason)?: throw RunError("\(endpoint): \(reason.text)")
         default: return nil
         }
     }

@@ -65,6 +65,21 @@ public struct RunStatus: Codable, Sendable {
         return lines.joined(separator: "\n")
     }
 
+    /// For a status that says `running` while no run answers on its control socket: what is
+    /// known of the process it names; `nil` for a run that ended normally.
+    public var unansweredRunNote: String? {
+        guard state == .running else { return nil }
+        switch RunOwner(host: host, pid: pid, started: started).isAlive() {
+        case false?:
+            return "pid \(pid) on \(host) is not running: the run ended without finishing (killed or failed); "
+                + "the next catalog run on this library marks it failed, cleans up and resumes"
+        case true?:
+            return "pid \(pid) on \(host) is running but does not answer on \(control)"
+        case nil:
+            return "the run is on \(host) (pid \(pid)), which cannot be checked from here; it does not answer on \(control)"
+        }
+    }
+
     static func pad(_ columns: [String]) -> String {
         let widths = [16, 12, 11, 7, 8, 10, 10]
         var text = ""

@@ -39,6 +39,9 @@ public struct LibraryEntry: Codable, Equatable, Sendable {
     public var seconds: Double
     /// When it was finished (ISO 8601, UTC).
     public var finished: String
+    /// The host of the run that wrote it (absent in indexes of older versions). Timings, dates
+    /// and hosts are kept here, never in the membrane file, whose bytes depend on its inputs only.
+    public var host: String?
     /// The membrane file, relative to the library folder.
     public var file: String
 }
@@ -50,12 +53,12 @@ public struct LibraryIndex: Codable, Equatable, Sendable {
     public init() {}
 }
 
-/// A library folder: `<concept>/<concept>.safetensors` (reference-compatible membranes),
-/// `<concept>/checkpoint.safetensors` while a job is unfinished, `index.json`, `status.json`,
-/// the lock file `.membrane.lock` and the control socket `control.sock`.
+/// A library folder, laid out as ``LibraryLayout`` describes.
 public struct Library: Sendable {
     /// The library folder.
     public let directory: URL
+    /// Makes a folder's entries durable (`fsync` of the folder); replaceable to observe it in tests.
+    public var syncFolder: @Sendable (URL) throws -> Void = { try AtomicFile.syncFolder($0) }
 
     /// A library at `directory` (nothing is created yet).
     public init(directory: URL) {
@@ -63,28 +66,47 @@ public struct Library: Sendable {
     }
 
     /// The folder of a concept.
-    public func folder(_ concept: String) -> URL { directory.appendingPathComponent(concept, isDirectory: true) }
+    public func folder(_ concept: String) -> URL {
+        directory.appendingPathComponent(LibraryLayout.names(of: concept).folder, isDirectory: true)
+    }
     /// The membrane file of a concept.
-    public func membraneURL(_ concept: String) -> URL { folder(concept).appendingPathComponent(concept + ".safetensors") }
+    public func membraneURL(_ concept: String) -> URL { folder(concept).appendingPathComponent(LibraryLayout.names(of: concept).membrane) }
     /// The checkpoint of an unfinished job.
-    public func checkpointURL(_ concept: String) -> URL { folder(concept).appendingPathComponent("checkpoint.safetensors") }
-    public var indexURL: URL { directory.appendingPathComponent("index.json") }
-    public var statusURL: URL { directory.appendingPathComponent("status.json") }
-    public var lockURL: URL { directory.appendingPathComponent(".membrane.lock") }
+    public func checkpointURL(_ concept: String) -> URL { folder(concept).appendingPathComponent(LibraryLayout.checkpoint) }
+    public var indexURL: URL { directory.appendingPathComponent(LibraryLayout.index) }
+    public var statusURL: URL { directory.appendingPathComponent(LibraryLayout.status) }
+    public var lockURL: URL { directory.appendingPathComponent(LibraryLayout.lock) }
+    /// The folder of the default control socket.
+    public var controlFolderURL: URL { directory.appendingPathComponent(LibraryLayout.controlFolder, isDirectory: true) }
+    /// The default control socket's file.
+    public var controlSocketURL: URL { controlFolderURL.appendingPathComponent(LibraryLayout.controlSocket) }
     /// The default control endpoint: a Unix socket inside the library.
-    public var defaultControlEndpoint: String { "ipc://" + directory.appendingPathComponent("control.sock").path }
+    public var defaultControlEndpoint: String { "ipc://" + controlSocketURL.path }
 
-    /// Creates the library folder (and parents) if needed.
+    /// Creates the library folder (and parents) if needed; a created folder is made durable in
+    /// its parent.
     public func create() throws {
-        do { try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true) } catch {
-            throw LibraryError(path: directory.path, problem: "cannot create the library folder: \(error.localizedDescription)")
-        }
+        try makeFolder(directory)
     }
 
-    /// Creates a concept's folder if needed.
+    /// Creates a concept's folder if needed, and syncs the library folder so the entry survives a
+    /// power cut.
     public func createFolder(_ concept: String) throws {
-        do { try FileManager.default.createDirectory(at: folder(concept), withIntermediateDirectories: true) } catch {
-            throw LibraryError(path: folder(concept).path, problem: "cannot create: \(error.localizedDescription)")
+        try makeFolder(folder(concept))
+    }
+
+    /// Creates `url` (and parents) if it does not exist, then syncs its parent.
+    private func makeFolder(_ url: URL) throws {
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) {
+            if isDirectory.boolValue { return }
+            throw LibraryError(path: url.path, problem: "exists but is not a folder")
+        }
+        do {
+            try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+            try syncFolder(url.deletingLastPathComponent())
+        } catch {
+            throw LibraryError(path: url.path, problem: "cannot create the folder: \(error)")
         }
     }
 

@@ -79,6 +79,11 @@ public enum CatalogRun {
     static func run(_ options: Options, world: Communicator, stopSignal: StopSignal, logger: Logger) throws -> Int32 {
         let rank = world.rank
         var prepared: Prepared?
+        // However the run ends (but a kill), the control socket goes and the lock is released.
+        defer {
+            prepared?.control.close()
+            prepared?.lock.release()
+        }
         var plan = Plan(code: ExitCode.usage)
         if rank == 0 {
             do {
@@ -100,13 +105,13 @@ public enum CatalogRun {
         let groupIndex = groups.firstIndex { $0.contains(rank) }
         let split = try world.split(color: groupIndex, key: rank)
         if rank == 0, let p = prepared {
+            for note in p.recovered { logger.warning("\(note)") }
             let coordinator = Coordinator(world: world, prepared: p, groups: groups, stopSignal: stopSignal,
                                           heartbeatTimeout: options.heartbeatTimeout, logger: logger)
-            let code = try coordinator.run()
-            p.control.close()
-            if p.endpoint.hasPrefix("ipc://") { unlink(String(p.endpoint.dropFirst("ipc://".count))) }
-            p.lock.release()
-            return code
+            do { return try coordinator.run() } catch {
+                coordinator.writeStatus(force: true, final: .failed)
+                throw error
+            }
         }
         guard let group = split else { throw RunError("rank \(rank) got no worker group") }
         // Workers: the same catalog and model, from the (shared) file system.
@@ -129,8 +134,9 @@ public enum CatalogRun {
         /// Names of the jobs whose membrane is already in the library with the same hash.
         var complete: Set<String>
         var groupSize: Int
-        var control: ZMQSocket
-        var endpoint: String
+        var control: ControlServer
+        /// What was cleaned up after an earlier run that ended without doing so.
+        var recovered: [String]
     }
 
     struct PrepareError: Error {
@@ -138,8 +144,8 @@ public enum CatalogRun {
         var message: String
     }
 
-    /// Checks the catalog and model (nothing written yet), then locks the library, reads its
-    /// index and binds the control socket.
+    /// Checks the catalog and model (nothing written yet), then locks the library, cleans up after
+    /// an earlier run that ended without doing so, reads its index and binds the control socket.
     static func prepare(_ options: Options, workers: Int) throws -> Prepared {
         func usage(_ text: String) -> PrepareError { PrepareError(code: ExitCode.usage, message: text) }
         let catalog: Catalog
@@ -161,9 +167,11 @@ public enum CatalogRun {
         do { endpoint = try controlEndpoint(options.control, library: Library(directory: options.library)) } catch { throw usage("\(error)") }
         let library = Library(directory: options.library)
         let lock: LibraryLock
+        let recovered: [String]
         do {
             try library.create()
             lock = try LibraryLock(library: library)
+            recovered = try library.recoverStaleRun(previousOwner: lock.previousOwner)
         } catch let error as LibraryBusyError {
             throw PrepareError(code: ExitCode.busy, message: "\(error)")
         } catch {
@@ -175,16 +183,12 @@ public enum CatalogRun {
         let complete = Set(jobs.filter { library.isComplete($0, index: index) }.map(\.name))
         let pending = jobs.filter { !complete.contains($0.name) }
         let groupSize = GroupPlan(groupSize: options.groupSize).groupSize(workers: workers, batchSizes: pending.map(\.config.batchSize))
-        let control: ZMQSocket
-        do {
-            control = try ZMQContext().socket(.rep)
-            try control.setLinger(.zero)
-            try control.bind(endpoint)
-        } catch {
+        let control: ControlServer
+        do { control = try ControlServer(endpoint: endpoint, library: library) } catch {
             throw PrepareError(code: ExitCode.failure, message: "cannot open the control socket \(endpoint): \(error)")
         }
         return Prepared(catalog: catalog, library: library, lock: lock, model: model, jobs: jobs, index: index, complete: complete,
-                        groupSize: groupSize, control: control, endpoint: endpoint)
+                        groupSize: groupSize, control: control, recovered: recovered)
     }
 
     /// The control endpoint for `--control`: default ipc in the library; `tcp:PORT` binds

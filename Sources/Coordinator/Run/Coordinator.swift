@@ -1,5 +1,4 @@
 import AtomicFiles
-import ControlSocket
 import Distributed
 import Foundation
 import Logging
@@ -35,7 +34,7 @@ final class Coordinator {
     let groups: [[Int]]
     let groupSize: Int
     let stopSignal: StopSignal
-    let control: ZMQSocket
+    let control: ControlServer
     let endpoint: String
     let heartbeatTimeout: Double
     let logger: Logger
@@ -62,7 +61,7 @@ final class Coordinator {
         groupSize = p.groupSize
         self.stopSignal = stopSignal
         control = p.control
-        endpoint = p.endpoint
+        endpoint = p.control.endpoint
         self.heartbeatTimeout = heartbeatTimeout
         self.logger = logger
         index = p.index
@@ -116,7 +115,7 @@ final class Coordinator {
             code = 0
         }
         progress?.finish()
-        writeStatus(force: true, final: code)
+        writeStatus(force: true, final: RunState.final(exitCode: code))
         for g in groups { for r in g { try send(.finish(exitCode: code), to: r) } }
         let done = entries.filter { $0.state == .done }.count
         logger.info("finished: \(done) trained, \(skipped.count) already in the library, exit \(code)")
@@ -220,8 +219,7 @@ final class Coordinator {
         guard let state = entries[k].latest else { return }
         let job = entries[k].job
         let training = state.training
-        var info = MembraneMetadata.describe(config: job.config, model: model, iterations: training.iteration,
-                                             seconds: training.seconds, loss: training.loss)
+        var info = MembraneMetadata.describe(config: job.config, model: model, iterations: training.iteration, loss: training.loss)
         info["membrane.job_hash"] = job.hash
         info["membrane.concept"] = job.name
         info["membrane.group_size"] = String(groups[entries[k].group ?? 0].count)
@@ -234,7 +232,8 @@ final class Coordinator {
             concept: job.name, targets: membrane.targets, hash: job.hash, baseModel: model.directory.lastPathComponent,
             baseFingerprint: job.baseFingerprint, iterations: training.iteration, groupSize: groups[entries[k].group ?? 0].count,
             metrics: .init(erase: training.loss.erase, anchoring: training.loss.anchoring, total: training.loss.total),
-            seconds: training.seconds, finished: formatter.string(from: Date()), file: job.name + "/" + job.name + ".safetensors")
+            seconds: training.seconds, finished: formatter.string(from: Date()), host: ProcessInfo.processInfo.hostName,
+            file: job.name + "/" + LibraryLayout.names(of: job.name).membrane)
         try library.writeIndex(index)
         AtomicFile.remove(library.checkpointURL(job.name))
         logger.info("\(job.name): done, \(training.iteration) iterations in \(String(format: "%.1f", training.seconds)) s",

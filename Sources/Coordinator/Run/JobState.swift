@@ -26,6 +26,19 @@ public enum RunState: String, Codable, Sendable {
     case interrupted
     /// Finished, with some jobs cancelled.
     case cancelled
+    /// Ended by an error (details in the run's log), or found ended without a final state by the
+    /// next run (killed); checkpoints are kept.
+    case failed
+
+    /// The final state of a run that ended with exit `code` (see ``CatalogRun/ExitCode``).
+    public static func final(exitCode code: Int32) -> RunState {
+        switch code {
+        case CatalogRun.ExitCode.success: .finished
+        case CatalogRun.ExitCode.incomplete: .cancelled
+        case CatalogRun.ExitCode.interrupted: .interrupted
+        default: .failed
+        }
+    }
 }
 
 /// Why a group stopped training a job.
