@@ -28,7 +28,7 @@ func assertTorchError<T>(_ kind: TorchCheckpointError.Kind, mentions: [String] =
     } catch let error as TorchCheckpointError {
         XCTAssertEqual(error.kind, kind, "\(error)", file: file, line: line)
         XCTAssertTrue(error.description.hasPrefix(error.path + ": "), "\(error)", file: file, line: line)
-        XCTAssertTrue(error.path.hasSuffix(".ckpt") || error.path.isEmpty == false, file: file, line: line)
+        XCTAssertTrue(error.path.hasSuffix(".ckpt"), "\(error)", file: file, line: line)
         for mention in mentions {
             XCTAssertTrue(error.description.contains(mention), "'\(error)' should mention '\(mention)'", file: file, line: line)
         }
