@@ -11,7 +11,6 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "5.0.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.12.0"),
-        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
     ],
     targets: [
         // C libraries from Debian, wrapped as system libraries.
@@ -45,7 +44,7 @@ let package = Package(
         .target(name: "SafeTensors", dependencies: ["AtomicFiles"]),
         .target(name: "Tokenizer"),
         // PyTorch `.ckpt` zip archives read by a restricted unpickler that rebuilds only tensors.
-        .target(name: "TorchCheckpoint", dependencies: ["SafeTensors", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
+        .target(name: "TorchCheckpoint", dependencies: ["SafeTensors"]),
         // Stable Diffusion v1.x from diffusers folders: CLIP, UNet, VAE, schedulers, pipeline.
         .target(name: "StableDiffusion", dependencies: ["TensorEngine", "SafeTensors", "Tokenizer"]),
         // Membranes: the adapter, its file format, Facilitated Transport and training.

@@ -4,11 +4,11 @@ import SafeTensors
 /// A PyTorch `.ckpt` (or `.pt`, `.pth`, `.bin`) written by `torch.save` in the zip format,
 /// read without running anything in it.
 ///
-/// Opening reads `data.pkl` with a restricted unpickler that rebuilds only tensors, storages,
+/// Opening maps the file and reads `data.pkl` with a restricted unpickler that rebuilds only tensors, storages,
 /// ordered dicts and plain data, and refuses every other global by name (``TorchCheckpointError``
 /// `.forbiddenGlobal`) before anything else happens. It then checks every tensor of the state dict
 /// against its storage entry (dtype, element count, offset, shape, strides), so accessors never
-/// read outside an entry. Tensor values are read from the archive on demand.
+/// read outside an entry. Tensor values are read from the mapping on demand.
 ///
 /// ```swift
 /// let file = try TorchCheckpointFile(url: ckptURL)
@@ -16,7 +16,7 @@ import SafeTensors
 /// let shape = try file.info("model.diffusion_model.conv_in.weight").shape  // [320, 4, 3, 3]
 /// ```
 ///
-/// Instances are immutable and safe to share between threads (archive reads are serialized).
+/// Instances are immutable and safe to share between threads.
 public final class TorchCheckpointFile: @unchecked Sendable {
     /// Where the file was opened from.
     public let url: URL
@@ -92,7 +92,7 @@ public final class TorchCheckpointFile: @unchecked Sendable {
         guard let entry = archive.entry(name) else {
             throw TorchCheckpointError(.storageMismatch, path: archive.path, tensor: tensor, "its storage '\(storage.key)' has no entry \(archive.folder)/\(name) in the archive")
         }
-        let size = try archive.checkedSize(of: entry, name: name, maxBytes: archive.limits.maxStorageBytes, tensor: tensor)
+        let size = try archive.checkedSize(of: entry, maxBytes: archive.limits.maxStorageBytes, tensor: tensor)
         guard size == storage.byteCount else {
             throw TorchCheckpointError(.storageMismatch, path: archive.path, tensor: tensor, "storage '\(storage.key)' declares \(storage.count) \(storage.dtype.rawValue) elements (\(storage.byteCount.map(String.init) ?? "too many") bytes) but its entry holds \(size) bytes")
         }
