@@ -131,3 +131,33 @@ final class LockedCounter: @unchecked Sendable {
     func increment() { lock.lock(); count += 1; lock.unlock() }
     var value: Int { lock.lock(); defer { lock.unlock() }; return count }
 }
+
+/// Archive layouts torch writes for large files.
+final class TorchCheckpointArchiveTests: XCTestCase {
+    func testZip64ArchiveLoadsTheSameTensors() throws {
+        let zip64 = try TorchFixtures.open("zip64.ckpt")
+        let plain = try TorchFixtures.open("float32.ckpt")
+        XCTAssertEqual(zip64.names, plain.names)
+        for name in plain.names where try plain.info(name).dtype == .f32 {
+            XCTAssertEqual(try zip64.floats(name).map(\.bitPattern), try plain.floats(name).map(\.bitPattern), name)
+        }
+        XCTAssertEqual(try zip64.int64s("position_ids"), [0, 1, 2, 3, 4])
+    }
+
+    func testZip64OffsetBeyondTheFileIsRefused() {
+        assertRefused("zip64_bad_offset.ckpt", .corruptEntry, mentions: ["data.pkl", "18446744073709551615"])
+    }
+
+    func testCRC32MatchesKnownValues() {
+        let text = Array("123456789".utf8)
+        XCTAssertEqual(text.withUnsafeBytes { CRC32.checksum($0) }, 0xCBF4_3926)
+        XCTAssertEqual([UInt8]().withUnsafeBytes { CRC32.checksum($0) }, 0)
+        let long = (0..<1000).map { UInt8(truncatingIfNeeded: $0 &* 31) }
+        var bytewise: UInt32 = 0xFFFF_FFFF
+        for byte in long {
+            bytewise ^= UInt32(byte)
+            for _ in 0..<8 { bytewise = bytewise & 1 == 1 ? (bytewise >> 1) ^ 0xEDB8_8320 : bytewise >> 1 }
+        }
+        XCTAssertEqual(long.withUnsafeBytes { CRC32.checksum($0) }, ~bytewise)
+    }
+}

@@ -111,13 +111,16 @@ def real_checkpoints():
 
 def torch_zip(path, pickle_bytes, storages=None, folder="archive", byteorder=b"little",
               compression=zipfile.ZIP_STORED):
-    with zipfile.ZipFile(path, "w", compression=compression) as archive:
-        archive.writestr(f"{folder}/data.pkl", pickle_bytes)
-        if byteorder is not None:
-            archive.writestr(f"{folder}/byteorder", byteorder)
-        for key, data in (storages or {}).items():
-            archive.writestr(f"{folder}/data/{key}", data)
-        archive.writestr(f"{folder}/version", b"3\n")
+    files = [(f"{folder}/data.pkl", pickle_bytes)]
+    if byteorder is not None:
+        files.append((f"{folder}/byteorder", byteorder))
+    files += [(f"{folder}/data/{key}", data) for key, data in (storages or {}).items()]
+    files.append((f"{folder}/version", b"3\n"))
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, data in files:
+            # A fixed timestamp keeps the fixtures byte-identical from run to run.
+            archive.writestr(zipfile.ZipInfo(name, date_time=(2024, 1, 1, 0, 0, 0)), data,
+                             compress_type=compression)
 
 
 class Storage:
@@ -193,7 +196,7 @@ def hostile_checkpoints():
     torch_zip(out("big_endian.ckpt"), crafted({"w": good}), {"0": four}, byteorder=b"big")
     # A zip without data.pkl.
     with zipfile.ZipFile(out("no_pickle.ckpt"), "w") as archive:
-        archive.writestr("archive/weights.bin", four)
+        archive.writestr(zipfile.ZipInfo("archive/weights.bin", date_time=(2024, 1, 1, 0, 0, 0)), four)
     # A pickle whose top level is a list, not a dict.
     torch_zip(out("list_root.ckpt"), crafted([good]), {"0": four})
 
@@ -231,6 +234,40 @@ def patch_declared_size(path, name, size):
     open(path, "wb").write(bytes(data))
 
 
+def write_zip64(path, files, first_offset=None):
+    """Writes `files` (name -> bytes, stored) as a zip whose every size and offset is in ZIP64
+    records, as torch writes checkpoints over 4 GiB; `first_offset` overrides where the central
+    directory says the first entry starts."""
+    body, central = bytearray(), bytearray()
+    for name, data in files:
+        encoded = name.encode()
+        crc = zipfile.crc32(data) & 0xFFFFFFFF
+        offset = len(body)
+        local_extra = struct.pack("<HHQQ", 1, 16, len(data), len(data))
+        body += struct.pack("<IHHHHHIIIHH", 0x04034B50, 45, 0, 0, 0, 0, crc, 0xFFFFFFFF, 0xFFFFFFFF,
+                            len(encoded), len(local_extra)) + encoded + local_extra + data
+        if first_offset is not None and offset == 0:
+            offset = first_offset
+        extra = struct.pack("<HHQQQ", 1, 24, len(data), len(data), offset)
+        central += struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, 45, 45, 0, 0, 0, 0, crc, 0xFFFFFFFF,
+                               0xFFFFFFFF, len(encoded), len(extra), 0, 0, 0, 0, 0xFFFFFFFF) + encoded + extra
+    directory_offset, record_offset = len(body), len(body) + len(central)
+    record = struct.pack("<IQHHIIQQQQ", 0x06064B50, 44, 45, 45, 0, 0, len(files), len(files),
+                         len(central), directory_offset)
+    locator = struct.pack("<IIQI", 0x07064B50, 0, record_offset, 1)
+    end = struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, 0xFFFF, 0xFFFF, 0xFFFFFFFF, 0xFFFFFFFF, 0)
+    open(path, "wb").write(bytes(body + central + record + locator + end))
+
+
+def zip64_copy():
+    with zipfile.ZipFile(out("float32.ckpt")) as archive:
+        files = [(info.filename, archive.read(info)) for info in archive.infolist()]
+    write_zip64(out("zip64.ckpt"), files)
+    # data.pkl's local header placed at the largest 64-bit offset.
+    write_zip64(out("zip64_bad_offset.ckpt"), files, first_offset=2 ** 64 - 1)
+    assert torch.load(out("zip64.ckpt"))["bias"].tolist() == [1.5, -2.25]
+
+
 def damaged_copies():
     whole = open(out("float32.ckpt"), "rb").read()
     open(out("truncated.ckpt"), "wb").write(whole[: len(whole) // 2])
@@ -248,5 +285,6 @@ def damaged_copies():
 if __name__ == "__main__":
     real_checkpoints()
     hostile_checkpoints()
+    zip64_copy()
     damaged_copies()
     print("wrote", len([n for n in os.listdir(HERE) if n.endswith(".ckpt")]), "fixtures to", HERE)
