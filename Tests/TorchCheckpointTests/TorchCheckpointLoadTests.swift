@@ -53,6 +53,12 @@ final class TorchCheckpointLoadTests: XCTestCase {
         XCTAssertEqual(try file.floats("weight"), [1.5, -0.15625, 256.0, 0x1p-10])
     }
 
+    func testParametersAndTensorsThatRequireGradLoad() throws {
+        let file = try TorchFixtures.open("parameter.ckpt")
+        XCTAssertEqual(try file.floats("p"), [0.5, -1.0])
+        XCTAssertEqual(try file.floats("g"), [2.0])
+    }
+
     func testProtocol4CheckpointLoads() throws {
         let file = try TorchFixtures.open("protocol4.ckpt")
         XCTAssertEqual(try file.floats("bias"), [1.5, -2.25])

@@ -53,6 +53,11 @@ def real_checkpoints():
         "weight": torch.tensor([1.5, -0.15625, 256.0, 2.0 ** -10], dtype=torch.bfloat16).reshape(2, 2),
     }, out("bfloat16.ckpt"))
 
+    # An nn.Parameter (rebuilt through torch._utils._rebuild_parameter) and a tensor that
+    # requires grad.
+    torch.save({"p": torch.nn.Parameter(torch.tensor([0.5, -1.0])),
+                "g": torch.tensor([2.0], requires_grad=True)}, out("parameter.ckpt"))
+
     # The same float32 state dict with protocol 4 opcodes (FRAME, MEMOIZE, SHORT_BINUNICODE, ...).
     torch.save({"bias": torch.tensor([1.5, -2.25])}, out("protocol4.ckpt"), pickle_protocol=4)
 
