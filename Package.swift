@@ -43,6 +43,8 @@ let package = Package(
         // Model files: safetensors reading/writing and the CLIP BPE tokenizer.
         .target(name: "SafeTensors", dependencies: ["AtomicFiles"]),
         .target(name: "Tokenizer"),
+        // PyTorch `.ckpt` zip archives read by a restricted unpickler that rebuilds only tensors.
+        .target(name: "TorchCheckpoint", dependencies: ["SafeTensors"]),
         // Stable Diffusion v1.x from diffusers folders: CLIP, UNet, VAE, schedulers, pipeline.
         .target(name: "StableDiffusion", dependencies: ["TensorEngine", "SafeTensors", "Tokenizer"]),
         // Membranes: the adapter, its file format, Facilitated Transport and training.
@@ -76,6 +78,8 @@ let package = Package(
         .testTarget(name: "ImagesTests", dependencies: ["Images"]),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "Images", "Membranes", "StableDiffusion", "TensorEngine", "TestSupport"]),
         .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors"]),
+        .testTarget(name: "TorchCheckpointTests", dependencies: ["TorchCheckpoint", "SafeTensors"],
+                    exclude: ["Fixtures"]),
         .testTarget(name: "TokenizerTests", dependencies: ["Tokenizer", "SafeTensors"]),
         .testTarget(name: "StableDiffusionTests", dependencies: ["StableDiffusion", "SafeTensors", "TestSupport"]),
         .testTarget(name: "MembranesTests", dependencies: ["Membranes", "StableDiffusion", "SafeTensors", "TestSupport"]),
