@@ -40,7 +40,7 @@ evaluate_extra=(--seeds "$SEEDS")
 
 started=$(date -u '+%Y-%m-%d %H:%M UTC')
 mkdir -p "$OUT"
-rm -rf "$OUT"/red.safetensors "$OUT"/triangle.safetensors "$OUT"/eval-*
+rm -rf "$OUT"/red.safetensors "$OUT"/triangle.safetensors "$OUT"/red-preserving.safetensors "$OUT"/eval-*
 commands="$OUT/commands.tsv"
 : >"$commands"
 
@@ -62,13 +62,14 @@ run() {
 
 run "$MEMBRANE" train --config configs/shapesworld/red.yaml "${train_extra[@]}" --out "$OUT/red.safetensors"
 run "$MEMBRANE" train --config configs/shapesworld/triangle.yaml "${train_extra[@]}" --out "$OUT/triangle.safetensors"
+run "$MEMBRANE" train --config configs/shapesworld/red-preserving.yaml "${train_extra[@]}" --out "$OUT/red-preserving.safetensors"
 
 evaluations=()
 notes=()
-evaluate() {  # evaluate LABEL NAME [evaluate options...]
-    local label=$1 name=$2
+evaluate() {  # [TRANSPORTS=...] evaluate LABEL NAME [evaluate options...]
+    local label=$1 name=$2 transports=${TRANSPORTS_OF_THIS:-$TRANSPORTS}
     shift 2
-    run "$MEMBRANE" evaluate "$@" "${evaluate_extra[@]}" --transports "$TRANSPORTS" --out "$OUT/eval-$name"
+    run "$MEMBRANE" evaluate "$@" "${evaluate_extra[@]}" --transports "$transports" --out "$OUT/eval-$name"
     evaluations+=(--evaluation "$label=$OUT/eval-$name/report.json")
 }
 
@@ -87,10 +88,18 @@ for file in "${synonym_files[@]}"; do
     name=$(basename "$model")
     evaluate "red (trained on shapesworld-a) on $name" "red-$name" --model "$model" --membrane "$OUT/red.safetensors"
 done
+# The membrane trained to preserve on its own, loaded as a plain LoRA only.
+TRANSPORTS_OF_THIS=fixed:1.0 evaluate "red-preserving" red-preserving --membrane "$OUT/red-preserving.safetensors"
+for file in "${synonym_files[@]}"; do
+    model=$(dirname "$file")
+    name=$(basename "$model")
+    TRANSPORTS_OF_THIS=fixed:1.0 evaluate "red-preserving (trained on shapesworld-a) on $name" "red-preserving-$name" \
+        --model "$model" --membrane "$OUT/red-preserving.safetensors"
+done
 if [ ${#synonym_files[@]} -eq 0 ]; then
     notes+=(--note "no model folder of $SHARED_MODELS has a SYNONYMS.json: no synonyms row.")
 fi
 
 python3 bench/results.py --doc "$DOC" --commands "$commands" --started "$started" \
-    --membrane "$OUT/red.safetensors" --membrane "$OUT/triangle.safetensors" \
+    --membrane "$OUT/red.safetensors" --membrane "$OUT/triangle.safetensors" --membrane "$OUT/red-preserving.safetensors" \
     "${evaluations[@]}" "${notes[@]}" --overrides "${overrides[*]}"
