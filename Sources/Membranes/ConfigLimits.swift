@@ -89,7 +89,6 @@ public enum ConfigLimits {
         real("guidance_scale", -100, 100),
         real("trajectory_guidance", 0, 100),
         real("la_strength", 0, 1_000_000),
-        real("text_anchoring", 0, 1_000_000),
         real("max_grad_norm", 0, 1_000_000),
         real("weight_decay", 0, 1),
         real("adam_beta1", 0, 1, upperOpen: true),

@@ -78,14 +78,12 @@ public struct MembraneTrainer {
         return sum
     }
 
-    /// Applies the summed gradient of a whole iteration: text anchoring (a function of the
-    /// parameters alone, so every rank of a group adds the same), clipping, AdamW, learning-rate
-    /// schedule. Throws ``NonFiniteTrainingError`` (and changes nothing) when `loss` or `gradient` holds a
+    /// Applies the summed gradient of a whole iteration: clipping, AdamW, learning-rate schedule.
+    /// Throws ``NonFiniteTrainingError`` (and changes nothing) when `loss` or `gradient` holds a
     /// NaN or an infinity; ranks of a group that pass the same all-reduced values decide alike.
     public mutating func step(gradient: ParameterVector, loss: LossParts) throws {
         try NonFiniteTrainingError.check(loss: loss, gradient: gradient, iteration: iteration, membrane: membrane)
         var g = gradient
-        objective.textAnchoring?.addGradient(of: membrane, to: &g)
         if config.maxGradNorm > 0 {
             var s = 0.0
             for v in g.values { s += Double(v) * Double(v) }

@@ -23,9 +23,6 @@ public struct SPMObjective {
     let anchorPrompts: [Tensor]
     /// The anchor prompts' texts, in ``anchorPrompts`` order.
     public let anchorPromptTexts: [String]
-    /// The closed-form text anchoring over the anchor prompts and the neutral and unconditional
-    /// prompts, when `text_anchoring` is set.
-    public let textAnchoring: TextAnchoring?
 
     /// The objective of `config` on `model` (runs the text encoder once).
     public init(model: StableDiffusionModel, config: TrainingConfig) throws {
@@ -48,13 +45,6 @@ public struct SPMObjective {
         } else {
             let encoded = model.encode(prompts: texts)
             anchorPrompts = texts.indices.map { encoded.slice(axis: 0, range: $0..<($0 + 1)) }
-        }
-        if config.textAnchoring > 0 {
-            var kept = texts
-            for extra in [config.neutral, config.unconditional] where !kept.contains(extra) { kept.append(extra) }
-            textAnchoring = TextAnchoring(states: model.encode(prompts: kept), strength: config.textAnchoring)
-        } else {
-            textAnchoring = nil
         }
     }
 

@@ -21,7 +21,7 @@ public struct TrainingConfig: Equatable, Sendable {
         public func contains(path: String) -> Bool {
             switch self {
             case .transformer: return true
-            case .crossAttention: return TextAnchoring.readsText(path: path)
+            case .crossAttention: return path.hasSuffix(".attn2.to_k") || path.hasSuffix(".attn2.to_v")
             }
         }
     }
@@ -67,9 +67,6 @@ public struct TrainingConfig: Equatable, Sendable {
     /// `sampling_batch_size` random anchors; `nil`: 2 when there are anchor prompts.
     public var promptAnchors: Int?
     public var placement: Placement = .transformer
-    /// Weight of ``TextAnchoring``: the membrane's change to cross-attention keys and values on
-    /// the anchor prompts' and the unconditional prompt's tokens; 0 disables it.
-    public var textAnchoring: Float = 0
 
     public init() {}
 
@@ -87,7 +84,6 @@ public struct TrainingConfig: Equatable, Sendable {
         "la_strength", "sampling_batch_size", "iterations", "lr", "lr_scheduler", "lr_scheduler_num_cycles",
         "lr_warmup_steps", "max_denoising_steps", "max_grad_norm", "seed", "trajectory_guidance", "weight_decay",
         "adam_beta1", "adam_beta2", "adam_epsilon", "rank", "preserve", "neighbour_anchors", "prompt_anchors", "placement",
-        "text_anchoring",
     ]
 
     /// Builds a config from decoded key/values; `source` names the file in errors.
@@ -151,7 +147,6 @@ public struct TrainingConfig: Equatable, Sendable {
         }
         c.neighbourAnchors = try int("neighbour_anchors") ?? c.neighbourAnchors
         c.promptAnchors = try int("prompt_anchors")
-        c.textAnchoring = try float("text_anchoring") ?? c.textAnchoring
         if let p = try string("placement") {
             guard let v = Placement(rawValue: p) else { throw fail("placement", "'\(p)' is not transformer or cross_attention") }
             c.placement = v
@@ -186,7 +181,7 @@ public struct TrainingConfig: Equatable, Sendable {
         }
         let reals: [(String, Float)] = [
             ("lr", lr), ("guidance_scale", guidanceScale), ("trajectory_guidance", trajectoryGuidance),
-            ("la_strength", laStrength), ("text_anchoring", textAnchoring), ("max_grad_norm", maxGradNorm), ("weight_decay", weightDecay),
+            ("la_strength", laStrength), ("max_grad_norm", maxGradNorm), ("weight_decay", weightDecay),
             ("adam_beta1", adamBeta1), ("adam_beta2", adamBeta2), ("adam_epsilon", adamEpsilon),
         ]
         for (key, value) in integers { try ConfigLimits.limit(key).check(value, file: source) }
@@ -211,7 +206,6 @@ public struct TrainingConfig: Equatable, Sendable {
         if neighbourAnchors != 0 { v["neighbour_anchors"] = "\(neighbourAnchors)" }
         if let promptAnchors { v["prompt_anchors"] = "\(promptAnchors)" }
         if placement != .transformer { v["placement"] = placement.rawValue }
-        if textAnchoring != 0 { v["text_anchoring"] = "\(textAnchoring)" }
         return v
     }
 
