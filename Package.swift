@@ -44,7 +44,7 @@ let package = Package(
         .target(name: "SafeTensors", dependencies: ["AtomicFiles"]),
         .target(name: "Tokenizer"),
         // Stable Diffusion v1.x from diffusers folders: CLIP, UNet, VAE, schedulers, pipeline.
-        .target(name: "StableDiffusion", dependencies: ["TensorEngine", "SafeTensors", "Tokenizer", "Yams"]),
+        .target(name: "StableDiffusion", dependencies: ["TensorEngine", "SafeTensors", "Tokenizer", "AtomicFiles", "Yams"]),
         // Membranes: the adapter, its file format, Facilitated Transport and training.
         .target(name: "Membranes", dependencies: ["StableDiffusion", "TensorEngine", "SafeTensors", "Yams"]),
         // ShapesWorld vocabulary, a procedural drawer, an independent picture reader, and the

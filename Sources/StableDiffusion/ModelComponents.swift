@@ -78,8 +78,8 @@ public struct ModelComponents {
         return object
     }
 
-    /// The text encoder's fingerprint name of a tensor: without the optional `text_model.` prefix.
-    static func textCanonical(_ name: String) -> String {
+    /// The text encoder's canonical name of a tensor: without the optional `text_model.` prefix.
+    public static func textCanonical(_ name: String) -> String {
         name.hasPrefix("text_model.") ? String(name.dropFirst("text_model.".count)) : name
     }
 }
