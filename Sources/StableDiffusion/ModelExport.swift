@@ -48,7 +48,7 @@ public enum ModelExport {
         ]
     }
 
-    /// Streams `names` of `source` into `url`, renaming and reshaping each through `place`.
+    /// Streams `items` (each a source tensor with its key and shape in the output) into `url`.
     static func stream(_ items: [(component: String, source: RawTensorSource, name: String, key: String, shape: [Int])],
                        to url: URL, replacing: Replacement?) throws {
         var byKey: [String: (component: String, source: RawTensorSource, name: String)] = [:]
