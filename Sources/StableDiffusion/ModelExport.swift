@@ -18,21 +18,44 @@ public enum ModelExport {
         public var description: String { "\(path): \(problem)" }
     }
 
-    /// Writes `model` to `out` in `layout`.
-    public static func write(_ model: ModelComponents, as layout: ModelSource.Layout, to out: URL, replacing: Replacement? = nil) throws {
+    /// Writes `model` to `out` in `layout`. `metadata` goes into the header of the safetensors
+    /// file holding the UNet (the single file, or a folder's `unet/` weights) beside `format`.
+    /// An existing `out` (or, for a single file, its `<stem>.yaml`) is refused, never replaced.
+    public static func write(_ model: ModelComponents, as layout: ModelSource.Layout, to out: URL,
+                             replacing: Replacement? = nil, metadata: [String: String] = [:]) throws {
+        try checkDestination(model, as: layout, to: out)
+        switch layout {
+        case .singleFile: try writeSingleFile(model, to: out, replacing: replacing, metadata: metadata)
+        case .folder: try writeFolder(model, to: out, replacing: replacing, metadata: metadata)
+        }
+    }
+
+    /// Throws unless ``write(_:as:to:replacing:metadata:)`` may write `out`: not the input, not
+    /// inside it, not existing, and a `.safetensors` name for a single file. Commands call it
+    /// before long work.
+    public static func checkDestination(_ model: ModelComponents, as layout: ModelSource.Layout, to out: URL) throws {
         let input = model.source.url.standardizedFileURL.resolvingSymlinksInPath()
         let target = out.standardizedFileURL.resolvingSymlinksInPath()
         if target == input || target.path.hasPrefix(input.path + "/") {
             throw Failure(path: out.path, problem: "refusing to overwrite the input model \(model.source.url.path)")
         }
-        switch layout {
-        case .singleFile:
+        if layout == .singleFile {
             guard ModelSource.singleFileExtensions.contains(out.pathExtension.lowercased()) else {
                 throw Failure(path: out.path, problem: "a single-file checkpoint is written as .safetensors")
             }
-            try writeSingleFile(model, to: out, replacing: replacing)
-        case .folder:
-            try writeFolder(model, to: out, replacing: replacing)
+            let yamlURL = out.deletingPathExtension().appendingPathExtension("yaml")
+            if let given = model.source.resolvedOriginalConfig, given.standardizedFileURL == yamlURL.standardizedFileURL {
+                throw Failure(path: yamlURL.path, problem: "refusing to overwrite the input model's config")
+            }
+            try refuseExisting(yamlURL)
+        }
+        try refuseExisting(out)
+    }
+
+    /// Refuses `url` when something is already there.
+    static func refuseExisting(_ url: URL) throws {
+        if FileManager.default.fileExists(atPath: url.path) {
+            throw Failure(path: url.path, problem: "already exists; remove it or choose another --out")
         }
     }
 
@@ -50,7 +73,7 @@ public enum ModelExport {
 
     /// Streams `items` (each a source tensor with its key and shape in the output) into `url`.
     static func stream(_ items: [(component: String, source: RawTensorSource, name: String, key: String, shape: [Int])],
-                       to url: URL, replacing: Replacement?) throws {
+                       to url: URL, replacing: Replacement?, metadata: [String: String]) throws {
         var byKey: [String: (component: String, source: RawTensorSource, name: String)] = [:]
         var entries: [SafeTensorsStreamWriter.Entry] = []
         for item in items {
@@ -58,7 +81,7 @@ public enum ModelExport {
             byKey[item.key] = (item.component, item.source, item.name)
             entries.append(.init(name: item.key, dtype: try item.source.layout(of: item.name).dtype, shape: item.shape))
         }
-        try SafeTensorsStreamWriter.write(to: url, metadata: ["format": "pt"], entries: entries) { entry, emit in
+        try SafeTensorsStreamWriter.write(to: url, metadata: metadata.merging(["format": "pt"]) { _, format in format }, entries: entries) { entry, emit in
             guard let origin = byKey[entry.name] else { return }
             if let values = try replacing?(origin.component, origin.name) {
                 let bytes = try SafeTensorsStreamWriter.encode(values, as: entry.dtype)
@@ -69,7 +92,7 @@ public enum ModelExport {
         }
     }
 
-    static func writeSingleFile(_ m: ModelComponents, to out: URL, replacing: Replacement?) throws {
+    static func writeSingleFile(_ m: ModelComponents, to out: URL, replacing: Replacement?, metadata: [String: String]) throws {
         var items: [(component: String, source: RawTensorSource, name: String, key: String, shape: [Int])] = []
         for part in parts(m) {
             for name in part.source.tensorNames {
@@ -82,17 +105,13 @@ public enum ModelExport {
             }
         }
         let yamlURL = out.deletingPathExtension().appendingPathExtension("yaml")
-        if let given = m.source.resolvedOriginalConfig, given.standardizedFileURL == yamlURL.standardizedFileURL {
-            throw Failure(path: yamlURL.path, problem: "refusing to overwrite the input model's config")
-        }
         let yaml = try LDMConfig.yaml(unet: m.unetConfig, vae: m.vaeConfig, scheduler: m.scheduler, file: out.path)
-        try stream(items, to: out, replacing: replacing)
+        try stream(items, to: out, replacing: replacing, metadata: metadata)
         try AtomicFile.write(Data(yaml.utf8), to: yamlURL)
     }
 
-    static func writeFolder(_ m: ModelComponents, to out: URL, replacing: Replacement?) throws {
+    static func writeFolder(_ m: ModelComponents, to out: URL, replacing: Replacement?, metadata: [String: String]) throws {
         let fm = FileManager.default
-        if fm.fileExists(atPath: out.path) { throw Failure(path: out.path, problem: "already exists; remove it or choose another --out") }
         let parent = out.deletingLastPathComponent()
         let temp = parent.appendingPathComponent(".\(out.lastPathComponent).partial-\(UUID().uuidString)")
         do {
@@ -119,7 +138,8 @@ public enum ModelExport {
                 let items = try part.source.tensorNames.map { name in
                     (component: part.name, source: part.source, name: name, key: name, shape: try part.source.layout(of: name).shape)
                 }
-                try stream(items, to: temp.appendingPathComponent(folder).appendingPathComponent(weights + ".safetensors"), replacing: replacing)
+                try stream(items, to: temp.appendingPathComponent(folder).appendingPathComponent(weights + ".safetensors"), replacing: replacing,
+                           metadata: part.name == "unet" ? metadata : [:])
             }
             try fm.moveItem(at: temp, to: out)
             try AtomicFile.syncFolder(parent)

@@ -72,4 +72,29 @@ final class ModelExportTests: XCTestCase {
         try FileManager.default.createDirectory(at: existing, withIntermediateDirectories: true)
         XCTAssertThrowsError(try ModelExport.write(single, as: .folder, to: existing)) { XCTAssertTrue("\($0)".contains("already exists"), "\($0)") }
     }
+
+    func testExistingSingleFileOrItsYAMLIsRefusedAndLeftAlone() throws {
+        let folder = try ModelComponents.open(try ModelSource(url: Fixtures.modelA))
+        let out = scratch.appendingPathComponent("out.safetensors"), yaml = scratch.appendingPathComponent("out.yaml")
+        for existing in [out, yaml] {
+            try Data("keep".utf8).write(to: existing)
+            XCTAssertThrowsError(try ModelExport.write(folder, as: .singleFile, to: out)) { error in
+                XCTAssertTrue("\(error)".contains(existing.path) && "\(error)".contains("already exists"), "\(error)")
+            }
+            XCTAssertEqual(try Data(contentsOf: existing), Data("keep".utf8))
+            try FileManager.default.removeItem(at: existing)
+        }
+    }
+
+    func testMetadataGoesIntoTheFileHoldingTheUNet() throws {
+        let folder = try ModelComponents.open(try ModelSource(url: Fixtures.modelA))
+        let single = scratch.appendingPathComponent("m.safetensors")
+        try ModelExport.write(folder, as: .singleFile, to: single, metadata: ["note": "x", "format": "ignored"])
+        XCTAssertEqual(try SafeTensorsFile(url: single).metadata, ["note": "x", "format": "pt"])
+        let loaded = try ModelComponents.open(try ModelSource(url: single, modelConfig: Fixtures.modelA))
+        let back = scratch.appendingPathComponent("back")
+        try ModelExport.write(loaded, as: .folder, to: back, metadata: ["note": "y"])
+        XCTAssertEqual(try SafeTensorsFile(url: back.appendingPathComponent("unet/diffusion_pytorch_model.safetensors")).metadata["note"], "y")
+        XCTAssertNil(try SafeTensorsFile(url: back.appendingPathComponent("vae/diffusion_pytorch_model.safetensors")).metadata["note"])
+    }
 }
