@@ -65,6 +65,9 @@ public enum MembraneMerge {
     public static func write(_ components: ModelComponents, membranes files: [URL], weights given: [Float], to out: URL) throws -> [Record] {
         let weights = try weights(given, membranes: files.count)
         try ModelExport.checkDestination(components, as: components.source.layout, to: out)
+        for file in files where !FileManager.default.fileExists(atPath: file.path) {
+            throw MembraneFileError(path: file.path, problem: "file does not exist")
+        }
         let model = try StableDiffusionModel(components: components)
         let sites = model.unet.adapterSites
         let membranes = try files.map { try Membrane.read(from: $0, sites: sites) }

@@ -28,6 +28,11 @@ extension MembraneMergeTests {
         try expectRefusal([other], out: dir.appendingPathComponent("out"), [other.path, key, "another architecture"])
     }
 
+    func testMissingMembraneFileIsNamed() throws {
+        let missing = dir.appendingPathComponent("missing.safetensors")
+        try expectRefusal([missing], out: dir.appendingPathComponent("out"), [missing.path, "does not exist"])
+    }
+
     func testWeightCountMustMatchTheMembranes() throws {
         let a = try membraneFile("a.safetensors", seed: 1, alpha: 1), b = try membraneFile("b.safetensors", seed: 2, alpha: 1)
         try expectRefusal([a, b, a], weights: [1, 0.5], out: dir.appendingPathComponent("out"), ["2 --weight values for 3 --membrane files"])
