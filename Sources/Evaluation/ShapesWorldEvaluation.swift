@@ -38,6 +38,8 @@ public struct ShapesWorldEvaluation {
         public var synonyms: URL?
 
         /// The default options for the model in `model`.
+        /// The model with what describes it when it is a single file (nil: `model` as it is).
+        public var modelSource: ModelSource?
         public init(model: URL) { self.model = model }
     }
 
@@ -101,7 +103,7 @@ public struct ShapesWorldEvaluation {
         self.options = options
         synonymsFile = options.synonyms ?? ShapesWorldSynonyms.file(inModel: options.model)
         synonyms = try synonymsFile.map { file throws(ShapesWorldSynonymsError) in try ShapesWorldSynonyms(contentsOf: file) }
-        model = try StableDiffusionModel(directory: options.model)
+        model = try StableDiffusionModel(source: try options.modelSource ?? ModelSource(url: options.model))
         let sites = model.unet.adapterSites
         membranes = try options.membranes.map { try Membrane.read(from: $0, sites: sites) }
         targets = try options.targets ?? ShapesWorldEvaluation.concepts(namedBy: membranes)

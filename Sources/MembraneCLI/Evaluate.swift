@@ -17,8 +17,7 @@ struct Evaluate: ParsableCommand {
             per synonym, no ShapesWorld word, no word twice.
             """)
 
-    @Option(help: "diffusers model folder; default: the embedded shapesworld-a.")
-    var model: String?
+    @OptionGroup var modelOptions: ModelOptions
     @Option(name: .customLong("membrane"), help: "A membrane file (repeat to compose several).")
     var membranes: [String] = []
     @Option(help: "Pictures per prompt; picture j of every prompt uses seed --seed + j.")
@@ -74,7 +73,9 @@ struct Evaluate: ParsableCommand {
 
     func run() throws {
         logging.bootstrap()
-        var options = ShapesWorldEvaluation.Options(model: try ModelLocation.resolve(model))
+        let modelSource = try modelOptions.source()
+        var options = ShapesWorldEvaluation.Options(model: modelSource.url)
+        options.modelSource = modelSource
         options.membranes = membranes.map { URL(fileURLWithPath: $0) }
         options.seeds = seeds
         options.seed = seed

@@ -12,8 +12,7 @@ struct Generate: ParsableCommand {
         abstract: "Generate images from prompts, optionally with membranes applied.",
         discussion: "Writes OUT/0000.png, 0001.png, ... in prompt-major order and OUT/grid.png.")
 
-    @Option(help: "diffusers model folder; default: the embedded shapesworld-a.")
-    var model: String?
+    @OptionGroup var modelOptions: ModelOptions
     @Option(name: .customLong("prompt"), help: "A prompt (repeat for several).")
     var prompts: [String] = []
     @Option(help: "Negative prompt (the unconditional side of guidance).")
@@ -50,7 +49,7 @@ struct Generate: ParsableCommand {
 
     func run() throws {
         logging.bootstrap()
-        let m = try StableDiffusionModel(directory: try ModelLocation.resolve(model))
+        let m = try modelOptions.load()
         let loaded = try membranes.map { try Membrane.read(from: URL(fileURLWithPath: $0), sites: m.unet.adapterSites) }
         var request = GenerationRequest(prompts: prompts)
         request.negative = negative

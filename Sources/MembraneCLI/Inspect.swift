@@ -4,16 +4,14 @@ import StableDiffusion
 
 /// `membrane inspect --model DIR`: the architecture summary of a diffusers SD folder.
 struct Inspect: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Print the architecture of a Stable Diffusion v1.x model folder.")
+    static let configuration = CommandConfiguration(abstract: "Print the architecture of a Stable Diffusion v1.x model (folder or single file).")
 
-    @Option(help: "diffusers model folder; default: the embedded shapesworld-a.")
-    var model: String?
+    @OptionGroup var modelOptions: ModelOptions
 
     func run() throws {
-        let url = try ModelLocation.resolve(model)
-        let m = try StableDiffusionModel(directory: url)
+        let m = try modelOptions.load()
         let u = m.unet.config
-        print("model: \(url.path)")
+        print("model: \(m.source.url.path) (\(m.source.layout == .folder ? "diffusers folder" : "single file"))")
         print("unet: in \(u.inChannels), out \(u.outChannels), channels \(u.blockOutChannels), layers/block \(u.layersPerBlock.values)")
         for i in 0..<u.blockCount {
             let cross = u.downBlockTypes[i] == "CrossAttnDownBlock2D"

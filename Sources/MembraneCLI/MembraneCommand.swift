@@ -7,6 +7,6 @@ struct MembraneCommand: ParsableCommand {
         commandName: "membrane",
         abstract: "Membrane: a distributed trainer for Concept Semi-Permeable Membranes (SD v1.x).",
         subcommands: [Doctor.self, Generate.self, Train.self, Evaluate.self, CatalogCommand.self, Status.self, Cancel.self,
-                      Tokenize.self, Inspect.self, SelfTest.self]
+                      Tokenize.self, Inspect.self, Convert.self, Merge.self, SelfTest.self]
     )
 }

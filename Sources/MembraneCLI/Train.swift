@@ -11,8 +11,7 @@ struct Train: ParsableCommand {
 
     @Option(help: "Training config (YAML).")
     var config: String
-    @Option(help: "diffusers model folder; default: the embedded shapesworld-a.")
-    var model: String?
+    @OptionGroup var modelOptions: ModelOptions
     @Option(help: "Concept to erase (overrides the config's target).")
     var target: String?
     @Option(help: "Iterations (overrides the config).")
@@ -35,9 +34,9 @@ struct Train: ParsableCommand {
             values["seed"] = exact
         }
         let settings = try TrainingConfig(values: values, source: configURL.path)
-        let modelURL = try ModelLocation.resolve(model)
-        logger.debug("loading model", metadata: ["model": .string(modelURL.path)])
-        let m = try StableDiffusionModel(directory: modelURL)
+        let modelSource = try modelOptions.source()
+        logger.debug("loading model", metadata: ["model": .string(modelSource.url.path)])
+        let m = try modelOptions.load()
         try settings.check(model: m, source: configURL.path)
         var trainer = try MembraneTrainer(model: m, config: settings)
         logger.info("training", metadata: ["target": .string(settings.target), "iterations": "\(settings.iterations)",

@@ -45,9 +45,11 @@ extension Membrane {
         try writer.write(to: url)
     }
 
-    /// Reads a membrane for a UNet with these sites (`unet.adapterSites`). Keys that match no
-    /// layer, or weights whose shapes differ from the layer's, mean the file was made for another
-    /// architecture and are refused.
+    /// Reads a membrane for a UNet with these sites (`unet.adapterSites`). Layers are named by
+    /// diffusers-style keys (`lora_unet_down_blocks_0_attentions_0_...`) or by LDM-style ones
+    /// (`lora_unet_input_blocks_1_1_...`, as SD-WebUI and ComfyUI also read). Keys that match no
+    /// layer (all listed), or weights whose shapes differ from the layer's, mean the file was made
+    /// for another architecture and are refused.
     public static func read(from url: URL, sites: [AdapterSite]) throws -> Membrane {
         let file: SafeTensorsFile
         do { file = try SafeTensorsFile(url: url) } catch { throw MembraneFileError(path: url.path, problem: "\(error)") }
@@ -57,9 +59,12 @@ extension Membrane {
         var alpha: Float?
         var rank: Int?
         for site in sites {
-            let key = key(for: site.path)
+            // The diffusers-style key, or its LDM-style twin (`lora_unet_input_blocks_1_1_...`).
+            let keys = [key(for: site.path)] + (site.ldmPath.map { [Membrane.key(for: $0)] } ?? [])
+            let present = keys.filter { file.contains($0 + ".lora_down.weight") || file.contains($0 + ".lora_up.weight") }
+            guard let key = present.first else { continue }
+            if present.count > 1 { throw fail("layer \(site.path) is given twice, as \(present.joined(separator: " and "))") }
             let downName = key + ".lora_down.weight", upName = key + ".lora_up.weight", alphaName = key + ".alpha"
-            guard file.contains(downName) || file.contains(upName) else { continue }
             guard file.contains(downName), file.contains(upName) else {
                 throw fail("layer \(key) has only one of lora_down and lora_up")
             }
@@ -92,8 +97,9 @@ extension Membrane {
             used.insert(upName)
         }
         let stray = file.names.filter { !used.contains($0) }
-        if let first = stray.first {
-            throw fail("\(stray.count) tensors match no layer of this UNet, e.g. '\(first)' (a membrane for another architecture?)")
+        if !stray.isEmpty {
+            let shown = stray.prefix(50).map { "'\($0)'" }.joined(separator: ", ") + (stray.count > 50 ? ", ..." : "")
+            throw fail("\(stray.count) tensors match no layer of this UNet: \(shown) (a membrane for another architecture?)")
         }
         guard !layers.isEmpty else { throw fail("no membrane layers found") }
         let meta = file.metadata

@@ -16,8 +16,14 @@ public final class MergedMembranes: LayerAdapter, @unchecked Sendable {
     private let lock = NSLock()
 
     /// `membranes`, each at `multiplier` for every row. Gradients never flow through the result.
-    public init(membranes: [Membrane], multiplier: Float) {
-        entries = membranes.map { ($0.replacingParameters($0.parameters), multiplier) }
+    public convenience init(membranes: [Membrane], multiplier: Float) {
+        self.init(membranes.map { (membrane: $0, multiplier: multiplier) })
+    }
+
+    /// Each membrane at its own multiplier for every row (`membrane merge` bakes these into a
+    /// checkpoint). Gradients never flow through the result.
+    public init(_ entries: [(membrane: Membrane, multiplier: Float)]) {
+        self.entries = entries.map { ($0.membrane.replacingParameters($0.membrane.parameters), $0.multiplier) }
     }
 
     public func delta(path: String, input: Tensor, layer: AdaptedLayer) -> Tensor? { nil }

@@ -14,6 +14,14 @@ extension SafeTensorsWriter {
     /// `__metadata__` comes first, then the tensors sorted by name, with consecutive data offsets
     /// in the same order.
     public func headerBytes() -> [UInt8] {
+        Self.headerBytes(metadata: metadata, tensors: names.compactMap { name in
+            tensors[name].map { (name: name, dtype: $0.dtype, shape: $0.shape, byteCount: $0.bytes.count) }
+        })
+    }
+
+    /// The header of a file holding `tensors` in this order, back to back, with `metadata`.
+    public static func headerBytes(metadata: [String: String],
+                                   tensors: [(name: String, dtype: SafeTensorsDType, shape: [Int], byteCount: Int)]) -> [UInt8] {
         var json = "{"
         var first = true
         if !metadata.isEmpty {
@@ -28,13 +36,12 @@ extension SafeTensorsWriter {
             first = false
         }
         var offset = 0
-        for name in names {
-            guard let tensor = tensors[name] else { continue }
+        for tensor in tensors {
             if !first { json += "," }
             first = false
             let shape = tensor.shape.map(String.init).joined(separator: ",")
-            let end = offset + tensor.bytes.count
-            json += Self.quoted(name) + ":{\"dtype\":\"\(tensor.dtype.rawValue)\",\"shape\":[\(shape)],"
+            let end = offset + tensor.byteCount
+            json += Self.quoted(tensor.name) + ":{\"dtype\":\"\(tensor.dtype.rawValue)\",\"shape\":[\(shape)],"
             json += "\"data_offsets\":[\(offset),\(end)]}"
             offset = end
         }

@@ -49,7 +49,16 @@ public struct SchedulerConfig: Decodable, Sendable {
 
     /// Reads and validates `scheduler/scheduler_config.json`.
     public static func load(_ url: URL) throws -> SchedulerConfig {
-        let c = try decodeConfig(SchedulerConfig.self, from: url)
+        try validated(try decodeConfig(SchedulerConfig.self, from: url), path: url.path)
+    }
+
+    /// Reads and validates a config given as the dictionary of its JSON keys; errors name `path`.
+    public static func load(_ dictionary: [String: Any], path: String) throws -> SchedulerConfig {
+        try validated(try decodeConfig(SchedulerConfig.self, dictionary: dictionary, path: path), path: path)
+    }
+
+    static func validated(_ c: SchedulerConfig, path: String) throws -> SchedulerConfig {
+        let url = URL(fileURLWithPath: path)
         guard ["linear", "scaled_linear", "squaredcos_cap_v2"].contains(c.betaSchedule) || c.trainedBetas != nil else {
             throw ModelError.unsupported(file: url.path, option: "beta_schedule: \(c.betaSchedule)", reason: "known: linear, scaled_linear, squaredcos_cap_v2")
         }

@@ -3,31 +3,12 @@ import SafeTensors
 import TensorEngine
 import Tokenizer
 
-/// A ``TensorSource`` over a safetensors checkpoint (one file or shards with an index).
-public final class CheckpointSource: TensorSource {
-    let checkpoint: SafeTensorsCheckpoint
-    public let fileDescription: String
-
-    /// Opens `<directory>/<name>.safetensors` or its sharded `.index.json`.
-    public init(directory: URL, weightsName: String) throws {
-        checkpoint = try SafeTensorsCheckpoint(directory: directory, weightsName: weightsName)
-        fileDescription = directory.appendingPathComponent(weightsName + ".safetensors").path
-    }
-
-    public func shape(of name: String) -> [Int]? {
-        checkpoint.contains(name) ? (try? checkpoint.info(name))?.shape : nil
-    }
-    public func floats(_ name: String) throws -> [Float] { try checkpoint.floats(name) }
-    /// Number of scalar parameters in the checkpoint.
-    public var parameterCount: Int { checkpoint.names.reduce(0) { $0 + (shape(of: $1)?.reduce(1, *) ?? 0) } }
-    /// The files the checkpoint reads.
-    public var files: [URL] { checkpoint.files.map(\.url) }
-}
-
 /// A Stable Diffusion v1.x model read from a diffusers folder (`unet/`, `text_encoder/`, `vae/`,
-/// `tokenizer/`, `scheduler/`). Every size comes from the folder's config files.
+/// `tokenizer/`, `scheduler/`) or a single LDM checkpoint (see ``ModelSource``). Every size comes
+/// from the configs.
 public struct StableDiffusionModel {
-    public let directory: URL
+    /// Where the model was read from.
+    public let source: ModelSource
     public let tokenizer: CLIPTokenizer
     public let textEncoder: CLIPTextModel
     public let unet: UNet
@@ -35,32 +16,56 @@ public struct StableDiffusionModel {
     public let scheduler: SchedulerConfig
     /// Parameter counts by component, for `membrane inspect`.
     public let parameterCounts: [String: Int]
-    /// A fingerprint of the UNet weights file (size and sampled content), for membrane metadata.
+    /// A content hash of the UNet weights the model uses (names, dtypes, shapes, bytes), for
+    /// membrane metadata and catalog job hashes; equal for the same weights in either layout.
     public let unetFingerprint: String
-    /// A fingerprint of the text encoder weights, for calibrations made with this encoder.
+    /// The same hash of the text encoder weights, for calibrations made with this encoder.
     public let textEncoderFingerprint: String
+    /// Lines worth telling the user about the file (keys ignored, EMA weights unused).
+    public let notes: [String]
+
+    /// The model folder, or the single checkpoint file.
+    public var directory: URL { source.url }
+
+    /// Loads the diffusers folder or single checkpoint at `url` (by what is on disk).
+    public init(directory url: URL, loadVAEEncoder: Bool = false) throws {
+        try self.init(source: try ModelSource(url: url), loadVAEEncoder: loadVAEEncoder)
+    }
 
     /// Loads every component; errors name the file and the problem.
-    public init(directory: URL, loadVAEEncoder: Bool = false) throws {
-        self.directory = directory
-        func sub(_ name: String) -> URL { directory.appendingPathComponent(name) }
-        guard FileManager.default.fileExists(atPath: directory.path) else { throw ModelError.missingFile(directory.path) }
-        // Every config first, so a bad one is reported before any weight is read.
-        tokenizer = try CLIPTokenizer(directory: sub("tokenizer"))
-        let textConfig = try CLIPTextConfig.load(sub("text_encoder/config.json"))
-        let unetConfig = try UNetConfig.load(sub("unet/config.json"))
-        let vaeConfig = try VAEConfig.load(sub("vae/config.json"))
-        scheduler = try SchedulerConfig.load(sub("scheduler/scheduler_config.json"))
-        try StableDiffusionModel.check(tokenizer: tokenizer, fits: textConfig, file: sub("text_encoder/config.json").path)
-        let textSource = try CheckpointSource(directory: sub("text_encoder"), weightsName: "model")
-        textEncoder = try CLIPTextModel(config: textConfig, weights: Weights(textSource))
-        let unetSource = try CheckpointSource(directory: sub("unet"), weightsName: "diffusion_pytorch_model")
-        unet = try UNet(config: unetConfig, weights: Weights(unetSource))
-        let vaeSource = try CheckpointSource(directory: sub("vae"), weightsName: "diffusion_pytorch_model")
-        vae = try AutoencoderKL(config: vaeConfig, weights: Weights(vaeSource), loadEncoder: loadVAEEncoder)
-        parameterCounts = ["unet": unetSource.parameterCount, "text_encoder": textSource.parameterCount, "vae": vaeSource.parameterCount]
-        unetFingerprint = try contentFingerprint(of: unetSource.files)
-        textEncoderFingerprint = try contentFingerprint(of: textSource.files)
+    public init(source: ModelSource, loadVAEEncoder: Bool = false) throws {
+        try self.init(components: try ModelComponents.open(source), loadVAEEncoder: loadVAEEncoder)
+    }
+
+    /// Builds the layers over opened components.
+    public init(components c: ModelComponents, loadVAEEncoder: Bool = false) throws {
+        source = c.source
+        tokenizer = c.tokenizer
+        scheduler = c.scheduler
+        notes = c.notes
+        do {
+            textEncoder = try CLIPTextModel(config: c.textConfig, weights: Weights(c.text))
+            unet = try UNet(config: c.unetConfig, weights: Weights(c.unet))
+            vae = try AutoencoderKL(config: c.vaeConfig, weights: Weights(c.vae), loadEncoder: loadVAEEncoder)
+            if c.source.layout == .singleFile { try Self.checkAllUsed(c.text, component: "text encoder") }
+        } catch let error as ModelError where c.source.layout == .singleFile {
+            let path = c.source.url.path, text = "\(error)"
+            let inner = text.hasPrefix(path + ": ") ? String(text.dropFirst(path.count + 2)) : text
+            throw ModelError.weights(file: path, problem: "\(inner) (architecture from \(c.architectureOrigin); --original-config FILE or --model-config DIR describe other architectures)")
+        }
+        parameterCounts = ["unet": c.unet.scalarCount, "text_encoder": c.text.scalarCount, "vae": c.vae.scalarCount]
+        unetFingerprint = try tensorFingerprint(of: c.unet, names: c.unet.requestedNames)
+        textEncoderFingerprint = try tensorFingerprint(of: c.text, names: c.text.requestedNames, canonical: ModelComponents.textCanonical)
+    }
+
+    /// Refuses floating-point tensors the layers never read: the weights have more than the
+    /// config describes (more layers, say).
+    static func checkAllUsed(_ source: RawTensorSource, component: String) throws {
+        for name in source.tensorNames where !source.requestedNames.contains(name) && !name.hasSuffix("position_ids") {
+            if let layout = try? source.layout(of: name), layout.dtype.isFloatingPoint {
+                throw ModelError.weights(file: source.fileDescription, problem: "tensor '\(source.storedName(name))' is not used by the \(component) config: the config and the weights disagree")
+            }
+        }
     }
 
     /// Throws unless every id the tokenizer can produce has a row in the text encoder's token

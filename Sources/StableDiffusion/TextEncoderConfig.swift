@@ -31,7 +31,16 @@ public struct CLIPTextConfig: Decodable, Sendable {
 
     /// Reads and validates `text_encoder/config.json`.
     public static func load(_ url: URL) throws -> CLIPTextConfig {
-        let c = try decodeConfig(CLIPTextConfig.self, from: url)
+        try validated(try decodeConfig(CLIPTextConfig.self, from: url), path: url.path)
+    }
+
+    /// Reads and validates a config given as the dictionary of its JSON keys; errors name `path`.
+    public static func load(_ dictionary: [String: Any], path: String) throws -> CLIPTextConfig {
+        try validated(try decodeConfig(CLIPTextConfig.self, dictionary: dictionary, path: path), path: path)
+    }
+
+    static func validated(_ c: CLIPTextConfig, path: String) throws -> CLIPTextConfig {
+        let url = URL(fileURLWithPath: path)
         guard ["quick_gelu", "gelu"].contains(c.hiddenAct) else {
             throw ModelError.unsupported(file: url.path, option: "hidden_act: \(c.hiddenAct)", reason: "known: quick_gelu, gelu")
         }
@@ -105,7 +114,16 @@ public struct VAEConfig: Decodable, Sendable {
 
     /// Reads and validates `vae/config.json`.
     public static func load(_ url: URL) throws -> VAEConfig {
-        let c = try decodeConfig(VAEConfig.self, from: url)
+        try validated(try decodeConfig(VAEConfig.self, from: url), path: url.path)
+    }
+
+    /// Reads and validates a config given as the dictionary of its JSON keys; errors name `path`.
+    public static func load(_ dictionary: [String: Any], path: String) throws -> VAEConfig {
+        try validated(try decodeConfig(VAEConfig.self, dictionary: dictionary, path: path), path: path)
+    }
+
+    static func validated(_ c: VAEConfig, path: String) throws -> VAEConfig {
+        let url = URL(fileURLWithPath: path)
         for t in c.downBlockTypes where t != "DownEncoderBlock2D" {
             throw ModelError.unsupported(file: url.path, option: "down block type \(t)", reason: "known: DownEncoderBlock2D")
         }

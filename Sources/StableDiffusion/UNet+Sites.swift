@@ -5,6 +5,9 @@ public struct AdapterSite: Sendable, Equatable {
     /// Module path inside the UNet, e.g. "mid_block.attentions.0.proj_in".
     public let path: String
     public let layer: AdaptedLayer
+    /// The same module's path in the original LDM UNet ("middle_block.1.proj_in"), under which
+    /// SD-WebUI and ComfyUI LoRA files also name it.
+    public var ldmPath: String? = nil
 }
 
 extension Linear {
@@ -40,6 +43,8 @@ extension UNet {
         for b in down { for a in b.attentions { s += a.sites } }
         if let mid { for a in mid.attentions { s += a.sites } }
         for b in up { for a in b.attentions { s += a.sites } }
+        let map = LDMKeyMap.unet(config)
+        for i in s.indices { s[i].ldmPath = map.ldmModule(s[i].path) }
         return s
     }
 }

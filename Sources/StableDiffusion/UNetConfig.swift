@@ -134,6 +134,13 @@ public struct UNetConfig: Decodable, Sendable {
         return config
     }
 
+    /// Reads and validates a config given as the dictionary of its JSON keys; errors name `path`.
+    public static func load(_ dictionary: [String: Any], path: String) throws -> UNetConfig {
+        let config = try decodeConfig(UNetConfig.self, dictionary: dictionary, path: path)
+        try config.validate(file: path)
+        return config
+    }
+
     /// Number of down (and up) blocks.
     public var blockCount: Int { blockOutChannels.count }
 

@@ -9,6 +9,14 @@ public protocol TensorSource: AnyObject {
     func shape(of name: String) -> [Int]?
     /// The elements of tensor `name` widened to float32.
     func floats(_ name: String) throws -> [Float]
+    /// The key under which tensor `name` is stored in the file, for errors (`name` itself unless
+    /// the source renames, as a single LDM checkpoint does).
+    func storedName(_ name: String) -> String
+}
+
+extension TensorSource {
+    /// Sources that store tensors under the names layers ask for.
+    public func storedName(_ name: String) -> String { name }
 }
 
 /// Random weights of whatever shape a layer asks for: for benchmarks of real architectures
@@ -71,11 +79,11 @@ public struct Weights {
         let full = self.name(name)
         (source as? SyntheticSource)?.expect(full, shape: shape)
         guard let found = source.shape(of: full) else {
-            throw ModelError.missingTensor(file: source.fileDescription, name: full)
+            throw ModelError.missingTensor(file: source.fileDescription, name: source.storedName(full))
         }
         let sameCount = found.reduce(1, *) == shape.reduce(1, *)
         guard found == shape || (reshape && sameCount) else {
-            throw ModelError.wrongShape(file: source.fileDescription, name: full, expected: shape, found: found)
+            throw ModelError.wrongShape(file: source.fileDescription, name: source.storedName(full), expected: shape, found: found)
         }
         return Tensor(shape: shape, values: try source.floats(full))
     }

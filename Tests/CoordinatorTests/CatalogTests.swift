@@ -49,7 +49,7 @@ final class CatalogTests: XCTestCase {
         let cases: [(String, String)] = [
             ("model: \(model)\nitertions: 3\nconcepts:\n  - name: red\n", "'itertions' unknown key"),
             ("model: \(model)\nconcepts:\n  - name: red\n    colour: 3\n", "'concepts[0].colour' unknown key"),
-            ("model: /nonexistent/model\nconcepts:\n  - name: red\n", "'model' folder /nonexistent/model does not exist"),
+            ("model: /nonexistent/model\nconcepts:\n  - name: red\n", "'model' /nonexistent/model does not exist"),
             ("concepts:\n  - name: red\n", "'model' is required"),
             ("model: \(model)\nconcepts:\n  - name: ../evil\n", "contains U+002F '/' at byte 2"),
             ("model: \(model)\nconcepts:\n  - name: \"..\"\n", "must not start with '.'"),

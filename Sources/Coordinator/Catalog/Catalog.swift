@@ -1,11 +1,16 @@
 import Foundation
 import Membranes
+import StableDiffusion
 
 /// A catalog file: the base model and the concepts to erase, each with its resolved training
 /// config.
 ///
 /// ```yaml
-/// model: path/to/diffusers/folder      # base model (relative paths: from the catalog's folder)
+/// model: path/to/diffusers/folder      # base model (relative paths: from the catalog's folder),
+///                                      # or a single LDM .safetensors checkpoint
+/// model_config: path/to/folder         # single files: diffusers configs + tokenizer (optional)
+/// original_config: path/to/model.yaml  # single files: LDM YAML (optional; default <stem>.yaml beside)
+/// ema: false                           # single files: the UNet's EMA weights (optional)
 /// config: configs/shapesworld/red.yaml # shared training config (optional)
 /// iterations: 200                      # overrides of the shared config (optional), any config key
 /// checkpoint_every: 25                 # iterations between checkpoints (default 25)
@@ -29,15 +34,17 @@ public struct Catalog {
 
     /// The catalog file.
     public var source: URL
-    /// The base model folder (diffusers layout).
+    /// The base model: a diffusers folder or a single checkpoint file.
     public var model: URL
+    /// The base model with what describes it when it is a single file.
+    public var modelSource: ModelSource
     /// Iterations between checkpoints.
     public var checkpointEvery: Int
     /// The concepts, in catalog order.
     public var concepts: [Concept]
 
     /// Keys of the catalog itself; every training-config key is accepted too (as an override).
-    public static let keys: Set<String> = ["model", "config", "checkpoint_every", "concepts"]
+    public static let keys: Set<String> = ["model", "model_config", "original_config", "ema", "config", "checkpoint_every", "concepts"]
     /// Keys of a concept besides the training-config keys.
     public static let conceptKeys: Set<String> = ["name"]
 
@@ -59,9 +66,20 @@ public struct Catalog {
             throw fail("model", "is required: the base model folder")
         }
         let model = Catalog.resolve(modelText, from: folder)
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: model.path, isDirectory: &isDirectory), isDirectory.boolValue else {
-            throw fail("model", "folder \(model.path) does not exist")
+        guard FileManager.default.fileExists(atPath: model.path) else {
+            throw fail("model", "\(model.path) does not exist")
+        }
+        func path(_ key: String) throws -> URL? {
+            guard let value = values[key] else { return nil }
+            guard let text = value as? String, !text.isEmpty else { throw fail(key, "expected a path") }
+            return Catalog.resolve(text, from: folder)
+        }
+        if values["ema"] != nil && !(values["ema"] is Bool) { throw fail("ema", "expected true or false") }
+        do {
+            modelSource = try ModelSource(url: model, originalConfig: try path("original_config"), modelConfig: try path("model_config"),
+                                          useEMA: values["ema"] as? Bool ?? false)
+        } catch let error as ModelError {
+            throw fail("model", "\(error)")
         }
         var shared: [String: Any] = [:]
         if let configValue = values["config"] {

@@ -116,7 +116,7 @@ public enum CatalogRun {
         guard let group = split else { throw RunError("rank \(rank) got no worker group") }
         // Workers: the same catalog and model, from the (shared) file system.
         let catalog = try Catalog.load(URL(fileURLWithPath: plan.catalog))
-        let model = try StableDiffusionModel(directory: catalog.model)
+        let model = try StableDiffusionModel(source: catalog.modelSource)
         var jobs: [String: Job] = [:]
         for job in Job.jobs(of: catalog, baseFingerprint: model.unetFingerprint) { jobs[job.name] = job }
         let worker = Worker(world: world, group: group, model: model, jobs: jobs, stopSignal: stopSignal, logger: logger)
@@ -151,7 +151,7 @@ public enum CatalogRun {
         let catalog: Catalog
         do { catalog = try Catalog.load(options.catalog) } catch { throw usage("\(error)") }
         let model: StableDiffusionModel
-        do { model = try StableDiffusionModel(directory: catalog.model) } catch {
+        do { model = try StableDiffusionModel(source: catalog.modelSource) } catch {
             throw usage("\(options.catalog.path): 'model' \(catalog.model.path) cannot be loaded: \(error)")
         }
         do {
