@@ -46,7 +46,7 @@ let package = Package(
         // PyTorch `.ckpt` zip archives read by a restricted unpickler that rebuilds only tensors.
         .target(name: "TorchCheckpoint", dependencies: ["SafeTensors"]),
         // Stable Diffusion v1.x from diffusers folders: CLIP, UNet, VAE, schedulers, pipeline.
-        .target(name: "StableDiffusion", dependencies: ["TensorEngine", "SafeTensors", "Tokenizer", "AtomicFiles", "Yams"]),
+        .target(name: "StableDiffusion", dependencies: ["TensorEngine", "SafeTensors", "Tokenizer", "TorchCheckpoint", "AtomicFiles", "Yams"]),
         // Membranes: the adapter, its file format, Facilitated Transport and training.
         .target(name: "Membranes", dependencies: ["StableDiffusion", "TensorEngine", "SafeTensors", "Yams"]),
         // ShapesWorld vocabulary, a procedural drawer, an independent picture reader, and the

@@ -12,7 +12,7 @@ public final class LDMComponentSource: RawTensorSource {
         public var convLinear: Bool
     }
 
-    let file: SafeTensorsFile
+    let file: CheckpointFile
     /// diffusers name -> stored key.
     public let stored: [String: Stored]
     public let tensorNames: [String]
@@ -21,7 +21,7 @@ public final class LDMComponentSource: RawTensorSource {
     /// The key a diffusers name would have in the file, for errors about absent tensors.
     let expectedKey: (String) -> String?
 
-    init(file: SafeTensorsFile, stored: [String: Stored], expectedKey: @escaping (String) -> String? = { _ in nil }) {
+    init(file: CheckpointFile, stored: [String: Stored], expectedKey: @escaping (String) -> String? = { _ in nil }) {
         self.file = file
         self.stored = stored
         self.expectedKey = expectedKey
@@ -40,7 +40,7 @@ public final class LDMComponentSource: RawTensorSource {
 
     public func layout(of name: String) throws -> TensorLayout {
         guard let s = stored[name] else { throw ModelError.missingTensor(file: file.path, name: name) }
-        let info = try file.info(s.key)
+        let info = try file.tensorLayout(s.key)
         var shape = info.shape
         if s.convLinear && shape.count == 4 && shape[2] == 1 && shape[3] == 1 { shape = [shape[0], shape[1]] }
         return TensorLayout(dtype: info.dtype, shape: shape)

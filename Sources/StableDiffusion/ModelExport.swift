@@ -40,7 +40,7 @@ public enum ModelExport {
             throw Failure(path: out.path, problem: "refusing to overwrite the input model \(model.source.url.path)")
         }
         if layout == .singleFile {
-            guard ModelSource.singleFileExtensions.contains(out.pathExtension.lowercased()) else {
+            guard out.pathExtension.lowercased() == "safetensors" else {
                 throw Failure(path: out.path, problem: "a single-file checkpoint is written as .safetensors")
             }
             let yamlURL = out.deletingPathExtension().appendingPathExtension("yaml")

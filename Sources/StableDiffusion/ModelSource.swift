@@ -8,7 +8,7 @@ public struct ModelSource: Sendable, Equatable {
     public enum Layout: Sendable, Equatable {
         /// A diffusers folder (`unet/`, `text_encoder/`, `vae/`, `tokenizer/`, `scheduler/`).
         case folder
-        /// One `.safetensors` file with LDM keys (`model.diffusion_model.*`, ...).
+        /// One `.safetensors` or `.ckpt` file with LDM keys (`model.diffusion_model.*`, ...).
         case singleFile
     }
 
@@ -23,8 +23,9 @@ public struct ModelSource: Sendable, Equatable {
     /// Read a single file's EMA UNet weights (`model_ema.*`) instead of `model.diffusion_model.*`.
     public var useEMA: Bool
 
-    /// File extensions read as single checkpoints.
-    public static let singleFileExtensions = ["safetensors"]
+    /// File extensions read as single checkpoints (`.ckpt`: a PyTorch zip archive, read
+    /// without running its pickle).
+    public static let singleFileExtensions = ["safetensors", "ckpt"]
 
     /// Classifies `url` by what is on disk: a folder, or a file by its extension. The single-file
     /// options are refused for folders, which carry their own configs.

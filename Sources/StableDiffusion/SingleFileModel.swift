@@ -25,7 +25,7 @@ public enum SingleFileModel {
 
     static func open(_ source: ModelSource) throws -> ModelComponents {
         let url = source.url
-        let file = try SafeTensorsFile(url: url)
+        let file = try openCheckpointFile(url)
         let yaml = try source.resolvedOriginalConfig.map(LDMConfig.load)
         let mc = source.modelConfig
         var files: [String: [String: Any]] = [:], paths: [String: String] = [:], origins: [String] = []
@@ -82,7 +82,7 @@ public enum SingleFileModel {
         var text: [String: LDMComponentSource.Stored] = [:]
         var notes: [String] = []
 
-        init(file: SafeTensorsFile, unetMap: LDMKeyMap, vaeMap: LDMKeyMap, useEMA: Bool, origin: String) throws {
+        init(file: CheckpointFile, unetMap: LDMKeyMap, vaeMap: LDMKeyMap, useEMA: Bool, origin: String) throws {
             func disagree(_ key: String) -> ModelError {
                 .weights(file: file.path, problem: "tensor '\(key)' has no place in the architecture from \(origin): the config and the weights disagree")
             }

@@ -102,3 +102,13 @@ extension TorchCheckpointFile {
         }
     }
 }
+
+extension TorchCheckpointFile {
+    /// Calls `body` with the stored little-endian bytes of tensor `name` in the mapping, without
+    /// copying (valid only during the call).
+    ///
+    /// - Throws: as ``bytes(_:)``.
+    public func withRawBytes<R>(_ name: String, _ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
+        try body(try tensorBytes(try info(name)))
+    }
+}
