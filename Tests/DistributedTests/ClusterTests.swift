@@ -19,7 +19,7 @@ final class ClusterTests: XCTestCase {
             throw XCTSkip("network namespaces are unavailable here: \(output.stderr)")
         }
         XCTAssertEqual(output.status, 0, "stdout:\n\(output.stdout)\nstderr:\n\(output.stderr)")
-        XCTAssertTrue(output.stdout.contains("(a): membranes byte-identical to the clean run"), output.stdout)
+        XCTAssertTrue(output.stdout.contains("cluster-test: a: membranes byte-identical to the clean run"), output.stdout)
         XCTAssertTrue(output.stdout.contains("passed"), output.stdout)
     }
 }
