@@ -3,7 +3,8 @@ SHELL := /bin/bash
 SWIFT ?= swift
 
 # Debian packages the system-library targets link against (see Package.swift).
-APT_PACKAGES := libopenblas-dev libopenmpi-dev openmpi-bin libzmq3-dev libpng-dev pkg-config
+# iproute2 (ip, tc): the network namespaces of the test cluster (make cluster-test, make test).
+APT_PACKAGES := libopenblas-dev libopenmpi-dev openmpi-bin libzmq3-dev libpng-dev pkg-config iproute2
 
 # Open MPI refuses to start as root without these; set for the test run only.
 MPI_ROOT_ENV := OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
@@ -24,12 +25,15 @@ RESULTS_OUT ?= out/results
 RESULTS_DOC ?= docs/results.md
 SHARED_MODELS ?= ../shared/models
 
-.PHONY: help deps build test demo bench bench-compare results scripts-test clean
+.PHONY: help deps build test cluster-test demo bench bench-compare results scripts-test clean
 
 help:
 	@echo "make deps   install missing Debian packages ($(APT_PACKAGES))"
 	@echo "make build  release build of the membrane command (.build/release/membrane)"
-	@echo "make test   deps, build everything with tests, run the test suite"
+	@echo "make test   deps, build everything with tests, run the test suite (as root it includes the"
+	@echo "            shortened cluster test: cluster/testnet/cluster-test.sh --quick)"
+	@echo "make cluster-test  deps, release build, a catalog run on 3 network-namespace hosts with faults"
+	@echo "                   (host killed, link down, netem delay/loss); needs root; prints the figures"
 	@echo "make demo   deps, build, run membrane doctor and the demo"
 	@echo "make bench  deps, release build, run .build/release/MembraneBench"
 	@echo "make bench-compare  same work timed in PyTorch CPU (venv $(VENV)/) and Membrane, ratios in one table,"
@@ -64,6 +68,11 @@ build: deps
 test: deps
 	$(SWIFT) build --build-tests
 	$(MPI_ROOT_ENV) $(SWIFT) test --skip-build --disable-swift-testing
+
+# Three test hosts as network namespaces on this machine, Open MPI over TCP between them, and
+# every fault of cluster/testnet/cluster-test.sh; needs root. Each run has its own timeout.
+cluster-test: build
+	timeout -k 10 1800 cluster/testnet/cluster-test.sh --membrane $(MEMBRANE)
 
 # The main job on the embedded model: train a membrane that erases "red", then draw the same
 # prompts and seeds without and with it. Pictures land in out/demo/.

@@ -18,7 +18,7 @@ struct CatalogCommand: ParsableCommand {
             Rank 0 coordinates; the other ranks train in groups. Jobs already in the library with the same \
             content hash are skipped; unfinished ones resume from their checkpoints. Exit codes: 0 all done, \
             1 failure, 2 bad catalog/options (nothing written), 3 library in use by another run, \
-            5 some jobs cancelled, 143 stopped by SIGTERM/SIGINT/SIGUSR1 after checkpointing.
+            4 a training rank was lost (silent for --heartbeat-timeout s; checkpoints written), 5 some jobs cancelled, 143 stopped by SIGTERM/SIGINT/SIGUSR1 after checkpointing.
             """
         )
 
@@ -30,8 +30,8 @@ struct CatalogCommand: ParsableCommand {
         var groupSize: Int?
         @Option(help: "Control socket: ipc (default, inside the library), tcp:PORT (127.0.0.1) or tcp:HOST:PORT.")
         var control: String?
-        @Option(help: "Seconds of silence after which a rank is reported.")
-        var heartbeatTimeout: Double = 60
+        @Option(help: "Seconds of silence after which a rank is reported; a silent rank of a training group is lost: checkpoint, exit 4. Must exceed the time of one trajectory.")
+        var heartbeatTimeout: Double = 600
         @Option(help: "Threads per worker rank (default: all cores). Ranks sharing a node: cores / worker ranks on it. Bit-identical results need the same value.")
         var threads: Int?
         @OptionGroup var logging: LoggingOptions

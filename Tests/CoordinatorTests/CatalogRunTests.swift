@@ -160,31 +160,43 @@ final class CatalogRunTests: XCTestCase {
         }
     }
 
-    /// A three-rank group (np 4) with the control socket on TCP: a worker stopped with SIGSTOP is
-    /// reported silent in `membrane status` and in the log; once continued, the run ends and the
-    /// membrane equals the single-process run reproducing a group of three, bit for bit.
-    func testThreeRankGroupOverTCPReportsSilentRankAndMatchesSimulation() throws {
+    /// A three-rank group (np 4) with the control socket on TCP: a worker stopped with SIGSTOP
+    /// falls silent; after `--heartbeat-timeout` the coordinator checkpoints, names the lost rank
+    /// and its host, writes a `failed` status and aborts (exit 4, within the timeout plus a
+    /// margin). The re-run resumes, and the membrane equals the single-process run reproducing a
+    /// group of three, bit for bit.
+    func testThreeRankGroupOverTCPLosesSilentRankAndResumes() throws {
         let folder = try Runs.folder()
         defer { try? FileManager.default.removeItem(at: folder) }
-        let catalogURL = try Runs.writeCatalog(in: folder, concepts: "  - name: green\n    batch_size: 3", iterations: 3, every: 100)
+        let catalogURL = try Runs.writeCatalog(in: folder, concepts: "  - name: green\n    batch_size: 3", iterations: 8, every: 100)
         let library = Library(directory: folder.appendingPathComponent("lib"))
         let port = Int.random(in: 20000..<60000)
-        let run = try Runs.start(np: 4, catalog: catalogURL, library: library.directory,
-                                 extra: ["--group-size", "3", "--control", "tcp:\(port)", "--heartbeat-timeout", "2"])
-        XCTAssertTrue(Runs.waitUntil(timeout: 120) { RunStatus.read(library: library)?.jobs.first?.state == .running })
+        let extra = ["--group-size", "3", "--control", "tcp:\(port)", "--heartbeat-timeout", "5"]
+        let run = try Runs.start(np: 4, catalog: catalogURL, library: library.directory, extra: extra)
+        XCTAssertTrue(Runs.waitUntil(timeout: 120) { (RunStatus.read(library: library)?.jobs.first?.iteration ?? 0) >= 1 })
         let coordinatorPid = RunStatus.read(library: library)?.pid
         let worker = try XCTUnwrap(Runs.children(of: run.process.processIdentifier).last { $0 != coordinatorPid })
         kill(worker, SIGSTOP)
-        sleep(5)
-        let status = try Runs.Child(try Runs.membrane(), ["status", "--library", library.directory.path, "--control", "tcp:\(port)"],
-                                    folder: folder).wait(timeout: 30)
+        let stopped = Date()
+        let end = run.wait(timeout: 60)
+        let seconds = Date().timeIntervalSince(stopped)
         kill(worker, SIGCONT)
-        XCTAssertEqual(status.status, 0, status.err)
-        XCTAssertTrue(status.out.contains("silent"), status.out)
-        let end = run.wait()
-        XCTAssertEqual(end.status, 0, end.err)
-        XCTAssertTrue(end.err.contains("silent for"), end.err)
-        XCTAssertTrue(end.err.contains("green: started on ranks 1,2,3"), end.err)
+        XCTAssertEqual(end.status, CatalogRun.ExitCode.lostRank, end.err)
+        XCTAssertLessThan(seconds, 5 + 15, "the run took \(seconds) s to give up a silent rank")
+        XCTAssertTrue(end.err.contains("lost: silent for"), end.err)
+        XCTAssertTrue(end.err.contains("while training green"), end.err)
+        XCTAssertTrue(end.err.contains("ranks on hosts: 0 "), end.err)
+        let last = try XCTUnwrap(RunStatus.read(library: library))
+        XCTAssertEqual(last.state, .failed)
+        XCTAssertTrue(last.ranks.contains { $0.silent }, "no rank marked silent in status.json")
+        XCTAssertEqual(last.jobs.first?.state, .interrupted)
+        let saved = try JobCheckpoint.read(from: library.checkpointURL("green"))
+        XCTAssertGreaterThanOrEqual(saved.iteration, 1, "the coordinator did not checkpoint the latest state")
+
+        let rerun = try Runs.run(np: 4, catalog: catalogURL, library: library.directory, extra: extra)
+        XCTAssertEqual(rerun.status, 0, rerun.err)
+        XCTAssertTrue(rerun.err.contains("resuming from its checkpoint at iteration \(saved.iteration)"), rerun.err)
+        XCTAssertTrue(rerun.err.contains("green: started on ranks 1,2,3"), rerun.err)
         let config = try XCTUnwrap(try Catalog.load(catalogURL).concepts.first).config
         XCTAssertEqual(try Runs.weights(library, "green"), try Runs.reference(config, groupSize: 3), "three-rank group differs from the simulated one")
     }

@@ -21,6 +21,10 @@ public enum CatalogRun {
         public static let busy: Int32 = 3
         /// Finished, but some jobs were cancelled (their checkpoints are kept).
         public static let incomplete: Int32 = 5
+        /// A worker rank training a job was silent for `--heartbeat-timeout` seconds (its host
+        /// died, hung or lost its network): the coordinator wrote every running job's latest
+        /// state as its checkpoint and ended the job with `MPI_Abort`; re-run to resume.
+        public static let lostRank: Int32 = 4
         /// Stopped by SIGTERM, SIGINT or SIGUSR1 after checkpointing; re-run to resume.
         public static let interrupted: Int32 = 143
     }
@@ -34,8 +38,9 @@ public enum CatalogRun {
         /// Control endpoint: `nil` (ipc socket in the library), `tcp:PORT` (127.0.0.1) or
         /// `tcp:HOST:PORT` (a given interface, `*` for all).
         public var control: String?
-        /// Seconds of silence after which a rank is reported.
-        public var heartbeatTimeout: Double = 60
+        /// Seconds of silence after which a rank is reported; a silent rank of a group that is
+        /// training a job ends the run with ``ExitCode/lostRank``.
+        public var heartbeatTimeout: Double = 600
         /// Threads per worker rank, or `nil` for the node's cores shared among its workers.
         public var threads: Int?
 
@@ -72,6 +77,8 @@ public enum CatalogRun {
             logger.critical("\(error)")
             world.abort(code: ExitCode.failure)
         }
+        // The lost rank may never answer again: only MPI_Abort makes mpirun end every rank.
+        if code == ExitCode.lostRank && world.rank == 0 { world.abort(code: code) }
         try? MPI.finalize()
         return code
     }
@@ -104,10 +111,12 @@ public enum CatalogRun {
         let groups = GroupPlan.groups(workers: world.size - 1, groupSize: plan.groupSize)
         let groupIndex = groups.firstIndex { $0.contains(rank) }
         let split = try world.split(color: groupIndex, key: rank)
+        let names = try world.gather(Data(((try? MPI.processorName()) ?? "?").utf8), root: 0)
         if rank == 0, let p = prepared {
+            let hosts = (names ?? []).map { String(decoding: $0, as: UTF8.self) }
             for note in p.recovered { logger.warning("\(note)") }
             let coordinator = Coordinator(world: world, prepared: p, groups: groups, stopSignal: stopSignal,
-                                          heartbeatTimeout: options.heartbeatTimeout, logger: logger)
+                                          heartbeatTimeout: options.heartbeatTimeout, hosts: hosts, logger: logger)
             do { return try coordinator.run() } catch {
                 coordinator.writeStatus(force: true, final: .failed)
                 throw error

@@ -37,6 +37,8 @@ final class Coordinator {
     let control: ControlServer
     let endpoint: String
     let heartbeatTimeout: Double
+    /// Every world rank's host name (`MPI_Get_processor_name`), by rank.
+    let hosts: [String]
     let logger: Logger
     var entries: [Entry]
     var index: LibraryIndex
@@ -52,7 +54,7 @@ final class Coordinator {
 
     /// The coordinator of a prepared run (catalog read, library locked, control socket bound).
     init(world: Communicator, prepared p: CatalogRun.Prepared, groups: [[Int]], stopSignal: StopSignal, heartbeatTimeout: Double,
-         logger: Logger) {
+         hosts: [String], logger: Logger) {
         self.world = world
         library = p.library
         catalog = p.catalog
@@ -63,6 +65,7 @@ final class Coordinator {
         control = p.control
         endpoint = p.control.endpoint
         self.heartbeatTimeout = heartbeatTimeout
+        self.hosts = hosts
         self.logger = logger
         index = p.index
         entries = p.jobs.map { Entry(job: $0, state: p.complete.contains($0.name) ? .skipped : .pending) }
@@ -87,6 +90,7 @@ final class Coordinator {
     func run() throws -> Int32 {
         let skipped = entries.filter { $0.state == .skipped }.map(\.job.name)
         if !skipped.isEmpty { logger.info("already in the library (same hash): \(skipped.joined(separator: ", "))") }
+        logger.info("ranks on hosts: \(hosts.enumerated().map { "\($0.offset) \($0.element)" }.joined(separator: ", "))")
         writeStatus(force: true)
         let trained = entries.filter { $0.state != .skipped }
         progress = ProgressReporter(label: "catalog", total: trained.reduce(0) { $0 + $1.job.config.iterations },
@@ -96,7 +100,7 @@ final class Coordinator {
             try receiveMessages()
             if let number = stopSignal.received, stopping == nil { beginStopping("\(StopSignal.name(number)) received") }
             try dispatch()
-            checkHeartbeats()
+            if let lost = checkHeartbeats() { return abandon(lost: lost) }
             writeStatus(force: false)
             if groupsDone.count == groups.count { break }
             if let since = stopping, Date().timeIntervalSince(since) > 25 {
@@ -135,7 +139,11 @@ final class Coordinator {
             }
             let job = entries[k].job
             let assignment = Message.assign(job: job.name, hash: job.hash, resume: entries[k].latest?.training)
-            for r in ranks { try send(assignment, to: r) }
+            // An idle rank beats every 10 s: its silence is counted from the assignment on.
+            for r in ranks {
+                try send(assignment, to: r)
+                lastHeartbeat[r] = Date()
+            }
             entries[k].state = .running
             entries[k].group = g
             entries[k].runStart = Date()
@@ -260,15 +268,6 @@ final class Coordinator {
     /// Sends a message to world rank `rank`.
     func send(_ message: Message, to rank: Int) throws {
         try world.send(message.encoded(), to: rank, tag: message.tag.rawValue)
-    }
-
-    /// Logs ranks silent for longer than the heartbeat timeout (once per silence).
-    func checkHeartbeats() {
-        let now = Date()
-        for (rank, last) in lastHeartbeat where now.timeIntervalSince(last) > heartbeatTimeout && !reportedSilent.contains(rank) {
-            reportedSilent.insert(rank)
-            logger.warning("rank \(rank) silent for \(Int(now.timeIntervalSince(last))) s")
-        }
     }
 
     /// Shows the run's iterations so far, with the number of finished jobs.

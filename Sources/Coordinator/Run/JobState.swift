@@ -10,7 +10,7 @@ public enum JobState: String, Codable, Sendable {
     case skipped
     /// Stopped by `membrane cancel` (its checkpoint is kept, a later run resumes it).
     case cancelled
-    /// Checkpointed and stopped by a signal; a later run resumes it.
+    /// Checkpointed and stopped by a signal or a lost worker rank; a later run resumes it.
     case interrupted
     /// Stopped by a non-finite loss or gradient: its last checkpoint is kept, nothing is
     /// published, and the run exits 1.
