@@ -25,7 +25,16 @@ RESULTS_OUT ?= out/results
 RESULTS_DOC ?= docs/results.md
 SHARED_MODELS ?= ../shared/models
 
-.PHONY: help deps build test cluster-test demo bench bench-compare results scripts-test clean
+.PHONY: help deps build test cluster-test demo bench bench-compare results scripts-test clean fuzz-build fuzz fuzz-quick
+
+# Fuzzing (fuzz/, a package of its own): libFuzzer targets built with -sanitize=fuzzer,address
+# into FUZZ_BUILD. `make fuzz` runs each for FUZZ_RUNS executions, `make fuzz-quick` (part of
+# `make test`) for FUZZ_QUICK_SECONDS seconds; summaries land in FUZZ_OUT/summary.txt.
+FUZZ_BUILD ?= .build-fuzz
+FUZZ_RUNS ?= 1000000
+FUZZ_QUICK_SECONDS ?= 5
+FUZZ_OUT ?= out/fuzz
+FUZZ_TARGETS ?= safetensors config catalog tokenizer tokenizer-files membrane ckpt
 
 help:
 	@echo "make deps   install missing Debian packages ($(APT_PACKAGES))"
@@ -44,6 +53,9 @@ help:
 	@echo "              (MEMBRANE=binary, RESULTS_SEEDS=N (default $(RESULTS_SEEDS)), RESULTS_ITERATIONS=N,"
 	@echo "              RESULTS_STEPS=N, RESULTS_OUT=dir (default $(RESULTS_OUT)), RESULTS_DOC=path)"
 	@echo "make scripts-test  unit tests of the Python scripts in bench/ (no build, no PyTorch)"
+	@echo "make fuzz   build the fuzz targets (fuzz/), run each for FUZZ_RUNS=$(FUZZ_RUNS) executions, summary in"
+	@echo "            $(FUZZ_OUT)/summary.txt (FUZZ_TARGETS='safetensors ckpt' picks targets)"
+	@echo "make fuzz-quick  the same for FUZZ_QUICK_SECONDS=$(FUZZ_QUICK_SECONDS) seconds per target (part of make test)"
 	@echo "make clean  remove build products"
 
 # Installs only what dpkg does not report as installed; silent when everything is there.
@@ -68,6 +80,16 @@ build: deps
 test: deps
 	$(SWIFT) build --build-tests
 	$(MPI_ROOT_ENV) $(SWIFT) test --skip-build --disable-swift-testing
+	$(MAKE) fuzz-quick
+
+fuzz-build: deps
+	cd fuzz && $(SWIFT) build -c release --scratch-path ../$(FUZZ_BUILD) -Xswiftc -sanitize=fuzzer,address
+
+fuzz: fuzz-build
+	nice -n 19 fuzz/run.sh --runs $(FUZZ_RUNS) --out $(FUZZ_OUT) --build $(FUZZ_BUILD)/release --targets "$(FUZZ_TARGETS)"
+
+fuzz-quick: fuzz-build
+	fuzz/run.sh --seconds $(FUZZ_QUICK_SECONDS) --out $(FUZZ_OUT)-quick --build $(FUZZ_BUILD)/release --targets "$(FUZZ_TARGETS)"
 
 # Three test hosts as network namespaces on this machine, Open MPI over TCP between them, and
 # every fault of cluster/testnet/cluster-test.sh; needs root. Each run has its own timeout.
@@ -121,3 +143,4 @@ scripts-test:
 
 clean:
 	$(SWIFT) package clean
+	rm -rf $(FUZZ_BUILD)

@@ -6,6 +6,9 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "membrane", targets: ["MembraneCLI"]),
+        // The readers of untrusted files, for the fuzz targets in fuzz/ (a package of its own).
+        .library(name: "MembraneReaders",
+                 targets: ["SafeTensors", "Tokenizer", "TorchCheckpoint", "StableDiffusion", "Membranes", "Coordinator"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),

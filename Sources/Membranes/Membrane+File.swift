@@ -53,7 +53,13 @@ extension Membrane {
     public static func read(from url: URL, sites: [AdapterSite]) throws -> Membrane {
         let file: SafeTensorsFile
         do { file = try SafeTensorsFile(url: url) } catch { throw MembraneFileError(path: url.path, problem: "\(error)") }
-        func fail(_ p: String) -> MembraneFileError { MembraneFileError(path: url.path, problem: p) }
+        return try read(from: file, sites: sites)
+    }
+
+    /// Reads a membrane from an opened safetensors file, checked as ``read(from:sites:)-(URL,_)``
+    /// checks one on disk; errors name `file.path`.
+    public static func read(from file: SafeTensorsFile, sites: [AdapterSite]) throws -> Membrane {
+        func fail(_ p: String) -> MembraneFileError { MembraneFileError(path: file.path, problem: p) }
         var layers: [String: MembraneLayer] = [:]
         var used = Set<String>()
         var alpha: Float?

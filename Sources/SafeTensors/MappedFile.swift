@@ -6,7 +6,8 @@ import Musl
 import Darwin
 #endif
 
-/// A whole regular file mapped read-only into memory; unmapped when released.
+/// A whole regular file mapped read-only into memory, or a private in-memory copy of bytes that
+/// are not a file; unmapped or freed when released.
 ///
 /// The mapping is private and read-only: the process never writes through it. If another process
 /// truncates the file while it is mapped, reads past the new end fault (a property of mmap that
@@ -17,6 +18,8 @@ final class MappedFile: @unchecked Sendable {
     let base: UnsafeRawPointer?
     /// File size in bytes.
     let count: Int
+    /// Whether `base` was allocated by ``init(copying:)`` (freed, not unmapped).
+    private let isCopy: Bool
 
     /// The mapped bytes.
     var bytes: UnsafeRawBufferPointer {
@@ -43,6 +46,7 @@ final class MappedFile: @unchecked Sendable {
         if size == 0 {
             base = nil
             count = 0
+            isCopy = false
             return
         }
         let mapped = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0)
@@ -52,10 +56,27 @@ final class MappedFile: @unchecked Sendable {
         }
         base = UnsafeRawPointer(mapped)
         count = size
+        isCopy = false
+    }
+
+    /// A private copy of `contents`, read exactly as a file holding these bytes would be.
+    init(copying contents: UnsafeRawBufferPointer) {
+        count = contents.count
+        isCopy = true
+        guard let source = contents.baseAddress, contents.count > 0 else {
+            base = nil
+            return
+        }
+        let copy = UnsafeMutableRawPointer.allocate(byteCount: contents.count, alignment: 16)
+        copy.copyMemory(from: source, byteCount: contents.count)
+        base = UnsafeRawPointer(copy)
     }
 
     deinit {
-        if let base {
+        guard let base else { return }
+        if isCopy {
+            base.deallocate()
+        } else {
             _ = munmap(UnsafeMutableRawPointer(mutating: base), count)
         }
     }

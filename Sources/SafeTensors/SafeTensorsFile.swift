@@ -39,6 +39,19 @@ public final class SafeTensorsFile: @unchecked Sendable {
         names = header.entries.keys.sorted()
     }
 
+    /// Validates a safetensors file held in memory (`contents` is copied), checked exactly as
+    /// ``init(url:)`` checks a file; `path` names it in errors and gives ``url``.
+    ///
+    /// - Throws: ``SafeTensorsError`` if any part of `contents` is malformed.
+    public init(contents: Data, path: String) throws {
+        url = URL(fileURLWithPath: path)
+        self.path = path
+        mapping = contents.withUnsafeBytes { MappedFile(copying: $0) }
+        header = try SafeTensorsHeader(bytes: mapping.bytes, path: path)
+        metadata = header.metadata
+        names = header.entries.keys.sorted()
+    }
+
     /// Number of tensors in the file.
     public var count: Int { header.entries.count }
 

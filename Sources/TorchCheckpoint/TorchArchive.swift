@@ -20,10 +20,15 @@ final class TorchArchive: @unchecked Sendable {
     private var verified: Set<String> = []
 
     /// Maps `url`, refusing anything that is not a zip archive in the PyTorch layout.
-    init(url: URL, path: String, limits: TorchCheckpointLimits) throws {
+    convenience init(url: URL, path: String, limits: TorchCheckpointLimits) throws {
+        try self.init(file: try TorchMappedFile(path: url.path, displayPath: path), path: path, limits: limits)
+    }
+
+    /// Reads the archive in `file`, refusing anything that is not a zip archive in the PyTorch layout.
+    init(file: TorchMappedFile, path: String, limits: TorchCheckpointLimits) throws {
         self.path = path
         self.limits = limits
-        file = try TorchMappedFile(path: url.path, displayPath: path)
+        self.file = file
         fileSize = file.count
         try TorchFileSignature.check(Array(file.bytes.prefix(4)), path: path)
         do {

@@ -41,12 +41,27 @@ public final class TorchCheckpointFile: @unchecked Sendable {
     ///
     /// - Throws: ``TorchCheckpointError`` if the file is not a zip checkpoint (`.legacyFormat` for
     ///   pre-1.6 bare pickles), names a global outside the allow-list, or is malformed anywhere.
-    public init(url: URL, limits: TorchCheckpointLimits = .standard) throws {
+    public convenience init(url: URL, limits: TorchCheckpointLimits = .standard) throws {
+        try self.init(archive: try TorchArchive(url: url, path: url.path, limits: limits), url: url)
+    }
+
+    /// Validates a checkpoint held in memory (`contents` is copied), checked exactly as
+    /// ``init(url:limits:)`` checks a file; `path` names it in errors and gives ``url``.
+    ///
+    /// - Throws: ``TorchCheckpointError`` as ``init(url:limits:)`` does.
+    public convenience init(contents: Data, path: String, limits: TorchCheckpointLimits = .standard) throws {
+        let file = contents.withUnsafeBytes { TorchMappedFile(copying: $0) }
+        try self.init(archive: try TorchArchive(file: file, path: path, limits: limits), url: URL(fileURLWithPath: path))
+    }
+
+    /// Reads the state dict of `archive` and checks every tensor against its storage.
+    private init(archive: TorchArchive, url: URL) throws {
         self.url = url
-        let path = url.path
+        let path = archive.path
         self.path = path
+        let limits = archive.limits
         self.limits = limits
-        archive = try TorchArchive(url: url, path: path, limits: limits)
+        self.archive = archive
         var machine = PickleMachine(bytes: try archive.pickleBytes(), path: path, limits: limits)
         let stateDict = try TorchStateDict(root: try machine.run(), path: path, limits: limits)
         var tensors: [String: TorchTensorInfo] = [:]

@@ -120,4 +120,25 @@ final class MembraneFileTests: XCTestCase {
         let leftovers = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0 != "m.safetensors" }
         XCTAssertEqual(leftovers, [])
     }
+
+    /// A membrane in memory reads as the same file on disk does, and its errors name its path.
+    func testReadFromAnOpenedFileMatchesReadFromDisk() throws {
+        let url = dir.appendingPathComponent("memory.safetensors")
+        try randomMembrane(seed: 5).write(to: url)
+        let fromDisk = try Membrane.read(from: url, sites: sites)
+        let opened = try SafeTensorsFile(contents: try Data(contentsOf: url), path: "memory.safetensors")
+        let fromMemory = try Membrane.read(from: opened, sites: sites)
+        XCTAssertEqual(fromMemory.targets, fromDisk.targets)
+        XCTAssertEqual(fromMemory.layers.count, fromDisk.layers.count)
+        for (k, l) in fromDisk.layers {
+            XCTAssertEqual(fromMemory.layers[k]?.up.scalars, l.up.scalars)
+            XCTAssertEqual(fromMemory.layers[k]?.down.scalars, l.down.scalars)
+        }
+        var writer = SafeTensorsWriter()
+        try writer.add("lora_unet_stray.lora_down.weight", floats: [1], shape: [1, 1])
+        let stray = try SafeTensorsFile(contents: Data(writer.serialized()), path: "in-memory stray")
+        XCTAssertThrowsError(try Membrane.read(from: stray, sites: sites)) { error in
+            XCTAssertTrue("\(error)".hasPrefix("in-memory stray: "), "\(error)")
+        }
+    }
 }

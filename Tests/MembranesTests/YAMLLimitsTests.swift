@@ -67,4 +67,43 @@ final class YAMLLimitsTests: XCTestCase {
         XCTAssertEqual(values["target"] as? String, "red")
         XCTAssertEqual((values["preserve"] as? [String]) ?? [], ["blue", "green"])
     }
+
+    /// A FIFO blocked the loader forever and /dev/zero was read until memory ran out (a catalog
+    /// may name any path as its `config`).
+    func testNonRegularFilesAreRefusedAtOnce() throws {
+        let fifo = folder.appendingPathComponent("config.yaml")
+        XCTAssertEqual(mkfifo(fifo.path, 0o600), 0)
+        for url in [fifo, URL(fileURLWithPath: "/dev/zero"), folder] {
+            let start = Date()
+            XCTAssertThrowsError(try loadYAMLMapping(url)) { error in
+                XCTAssertEqual("\(error)", "\(url.path): is not a regular file")
+            }
+            XCTAssertLessThan(Date().timeIntervalSince(start), 2)
+        }
+    }
+
+    /// Text in memory is checked as a file is: the same limits, errors naming `source`.
+    func testTextInMemoryIsCheckedAsAFileIs() throws {
+        let mapping = try loadYAMLMapping(Data("target: red\niterations: 3\n".utf8), source: "inline")
+        XCTAssertEqual(mapping["target"] as? String, "red")
+        XCTAssertEqual(mapping["iterations"] as? Int, 3)
+        XCTAssertThrowsError(try loadYAMLMapping(Data("a: &x 1\nb: *x\n".utf8), source: "inline")) { error in
+            XCTAssertTrue("\(error)".hasPrefix("inline: "), "\(error)")
+            XCTAssertTrue("\(error)".contains("alias"), "\(error)")
+        }
+        XCTAssertThrowsError(try loadYAMLMapping(Data([0xff, 0xfe]), source: "inline")) { error in
+            XCTAssertEqual("\(error)", "inline: not UTF-8 text")
+        }
+    }
+
+    /// Yams trapped on a base-60 integer beyond Int (found by the config fuzz target), and read
+    /// `1:30` silently as 90: every base-60 number is refused, naming the line.
+    func testBase60NumbersAreRefused() throws {
+        try assertRefused("2772775542775541754:4\n", mentions: ["'2772775542775541754:4'", "base-60", "line 1"])
+        try assertRefused("target: red\nseed: 1:30\n", mentions: ["'1:30'", "base-60", "line 2"])
+        try assertRefused("target: red\nlr: 190:20:30.15\n", mentions: ["base-60"])
+        try assertRefused("concepts:\n  - name: a\n    seed: -9:59\n", mentions: ["'-9:59'", "line 3"])
+        let quoted = try loadYAMLMapping(Data("target: \"1:30\"\npositive: 'a: b'\n".utf8), source: "inline")
+        XCTAssertEqual(quoted["target"] as? String, "1:30")
+    }
 }

@@ -143,4 +143,21 @@ final class SafeTensorsStrictnessTests: XCTestCase {
         }
         XCTAssertGreaterThanOrEqual(opened, 10)
     }
+
+    /// Bytes in memory pass and fail the same checks as the same bytes in a file.
+    func testBytesInMemoryAreCheckedAsAFileIs() throws {
+        let valid = try validBytes()
+        let file = try SafeTensorsFile(contents: Data(valid), path: "memory.safetensors")
+        XCTAssertEqual(file.names, ["a", "b"])
+        XCTAssertEqual(file.metadata, ["k": "v"])
+        XCTAssertEqual(try file.floats("a"), [1, 2, 3, 4])
+        XCTAssertEqual(file.path, "memory.safetensors")
+        var short = valid
+        short[0] -= 1
+        for bytes in [short, Array(valid.dropLast()), []] {
+            XCTAssertThrowsError(try SafeTensorsFile(contents: Data(bytes), path: "memory.safetensors")) { error in
+                XCTAssertTrue("\(error)".hasPrefix("memory.safetensors: "), "\(error)")
+            }
+        }
+    }
 }

@@ -166,4 +166,21 @@ final class TorchCheckpointArchiveTests: XCTestCase {
         }
         XCTAssertEqual(long.withUnsafeBytes { CRC32.checksum($0) }, ~bytewise)
     }
+
+    /// A checkpoint in memory reads as the same file does; damage is refused the same way.
+    func testBytesInMemoryAreCheckedAsAFileIs() throws {
+        let bytes = try Data(contentsOf: TorchFixtures.url("float32.ckpt"))
+        let fromDisk = try TorchFixtures.open("float32.ckpt")
+        let fromMemory = try TorchCheckpointFile(contents: bytes, path: "memory.ckpt")
+        XCTAssertEqual(fromMemory.names, fromDisk.names)
+        for name in fromDisk.names {
+            XCTAssertEqual(try fromMemory.floats(name), try fromDisk.floats(name))
+        }
+        let corrupt = try Data(contentsOf: TorchFixtures.url("bad_crc.ckpt"))
+        assertTorchError(.corruptEntry, mentions: ["CRC-32"]) {
+            let file = try TorchCheckpointFile(contents: corrupt, path: "memory.ckpt")
+            for name in file.names { _ = try file.floats(name) }
+        }
+        assertTorchError(.notZipArchive) { try TorchCheckpointFile(contents: Data(), path: "empty.ckpt") }
+    }
 }
