@@ -10,8 +10,7 @@ enum YAMLBase60Check {
     static func firstBase60Number(in node: Node) -> Node.Scalar? {
         switch node {
         case .scalar(let scalar):
-            let isNumber = scalar.tag.name == .int || scalar.tag.name == .float
-            return scalar.style == .plain && isNumber && scalar.string.contains(":") ? scalar : nil
+            return scalar.style == .plain && isBase60(scalar.string) ? scalar : nil
         case .mapping(let mapping):
             for (key, value) in mapping {
                 if let found = firstBase60Number(in: key) ?? firstBase60Number(in: value) { return found }
@@ -23,5 +22,25 @@ enum YAMLBase60Check {
             }
             return nil
         }
+    }
+
+    /// Whether plain text has the shape of a YAML 1.1 base-60 number: an optional sign, digits
+    /// (with `_`), then one or more `:` groups of one or two digits, then an optional fraction.
+    static func isBase60(_ text: String) -> Bool {
+        var rest = Substring(text)
+        if let first = rest.first, first == "-" || first == "+" { rest = rest.dropFirst() }
+        let head = rest.prefix { $0.isASCII && ($0.isNumber || $0 == "_") }
+        guard let lead = head.first, lead.isNumber else { return false }
+        rest = rest.dropFirst(head.count)
+        var groups = 0
+        while rest.first == ":" {
+            rest = rest.dropFirst()
+            let digits = rest.prefix { $0.isASCII && $0.isNumber }
+            guard (1...2).contains(digits.count) else { return false }
+            rest = rest.dropFirst(digits.count)
+            groups += 1
+        }
+        if rest.first == "." { rest = rest.drop { $0 == "." || ($0.isASCII && ($0.isNumber || $0 == "_")) } }
+        return groups > 0 && rest.isEmpty
     }
 }

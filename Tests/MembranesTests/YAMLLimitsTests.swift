@@ -73,7 +73,7 @@ final class YAMLLimitsTests: XCTestCase {
     func testNonRegularFilesAreRefusedAtOnce() throws {
         let fifo = folder.appendingPathComponent("config.yaml")
         XCTAssertEqual(mkfifo(fifo.path, 0o600), 0)
-        for url in [fifo, URL(fileURLWithPath: "/dev/zero"), folder] {
+        for url: URL in [fifo, URL(fileURLWithPath: "/dev/zero"), folder!] {
             let start = Date()
             XCTAssertThrowsError(try loadYAMLMapping(url)) { error in
                 XCTAssertEqual("\(error)", "\(url.path): is not a regular file")
