@@ -12,35 +12,40 @@ import Darwin
 /// The mapping is private and read-only: the process never writes through it. If another process
 /// truncates the file while it is mapped, reads past the new end fault (a property of mmap that
 /// no reader can guard against); files written by ``SafeTensorsWriter`` are replaced atomically
-/// by rename, which leaves existing mappings intact.
-final class MappedFile: @unchecked Sendable {
+/// by rename, which leaves existing mappings intact. Shared by the safetensors and `.ckpt` readers.
+public final class MappedFile: @unchecked Sendable {
+    /// Why a file could not be mapped (the caller names the file in its own error type).
+    public struct Failure: Error, CustomStringConvertible {
+        public let description: String
+    }
+
     /// Start of the mapping; `nil` only for an empty file.
     let base: UnsafeRawPointer?
     /// File size in bytes.
-    let count: Int
+    public let count: Int
     /// Whether `base` was allocated by ``init(copying:)`` (freed, not unmapped).
     private let isCopy: Bool
 
     /// The mapped bytes.
-    var bytes: UnsafeRawBufferPointer {
+    public var bytes: UnsafeRawBufferPointer {
         UnsafeRawBufferPointer(start: base, count: count)
     }
 
-    /// Maps the file at `path`. Errors are reported as `.io` naming `displayPath`.
-    init(path: String, displayPath: String) throws {
+    /// Maps the regular file at `path`; throws ``Failure``.
+    public init(path: String) throws {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         if fd < 0 {
-            throw SafeTensorsError(.io, path: displayPath, "cannot open: \(Self.lastError())")
+            throw Failure(description: "cannot open: \(Self.lastError())")
         }
         defer { _ = close(fd) }
 
         var status = stat()
         if fstat(fd, &status) != 0 {
-            throw SafeTensorsError(.io, path: displayPath, "cannot stat: \(Self.lastError())")
+            throw Failure(description: "cannot stat: \(Self.lastError())")
         }
         let fileType = status.st_mode & mode_t(S_IFMT)
         if fileType != mode_t(S_IFREG) {
-            throw SafeTensorsError(.io, path: displayPath, "not a regular file")
+            throw Failure(description: "not a regular file")
         }
         let size = Int(status.st_size)
         if size == 0 {
@@ -52,7 +57,7 @@ final class MappedFile: @unchecked Sendable {
         let mapped = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0)
         let failed = UnsafeMutableRawPointer(bitPattern: -1)
         guard let mapped, mapped != failed else {
-            throw SafeTensorsError(.io, path: displayPath, "cannot map \(size) bytes: \(Self.lastError())")
+            throw Failure(description: "cannot map \(size) bytes: \(Self.lastError())")
         }
         base = UnsafeRawPointer(mapped)
         count = size
@@ -60,7 +65,7 @@ final class MappedFile: @unchecked Sendable {
     }
 
     /// A private copy of `contents`, read exactly as a file holding these bytes would be.
-    init(copying contents: UnsafeRawBufferPointer) {
+    public init(copying contents: UnsafeRawBufferPointer) {
         count = contents.count
         isCopy = true
         guard let source = contents.baseAddress, contents.count > 0 else {

@@ -33,7 +33,7 @@ public final class SafeTensorsFile: @unchecked Sendable {
         self.url = url
         let path = url.path
         self.path = path
-        mapping = try MappedFile(path: path, displayPath: path)
+        do { mapping = try MappedFile(path: path) } catch { throw SafeTensorsError(.io, path: path, "\(error)") }
         header = try SafeTensorsHeader(bytes: mapping.bytes, path: path)
         metadata = header.metadata
         names = header.entries.keys.sorted()

@@ -1,4 +1,5 @@
 import Foundation
+import SafeTensors
 
 /// The zip archive inside a `.ckpt`, memory-mapped: its PyTorch layout (`<folder>/data.pkl`,
 /// `<folder>/data/<key>`, `<folder>/byteorder`, ...) and checked, checksummed views of its entries.
@@ -13,7 +14,7 @@ final class TorchArchive: @unchecked Sendable {
     /// The folder all entries sit in (torch names it after the saved file, or `archive`).
     let folder: String
 
-    private let file: TorchMappedFile
+    private let file: MappedFile
     private let directory: ZipDirectory
     private let lock = NSLock()
     /// Entries whose CRC-32 has been checked.
@@ -21,11 +22,13 @@ final class TorchArchive: @unchecked Sendable {
 
     /// Maps `url`, refusing anything that is not a zip archive in the PyTorch layout.
     convenience init(url: URL, path: String, limits: TorchCheckpointLimits) throws {
-        try self.init(file: try TorchMappedFile(path: url.path, displayPath: path), path: path, limits: limits)
+        let file: MappedFile
+        do { file = try MappedFile(path: url.path) } catch { throw TorchCheckpointError(.io, path: path, "\(error)") }
+        try self.init(file: file, path: path, limits: limits)
     }
 
     /// Reads the archive in `file`, refusing anything that is not a zip archive in the PyTorch layout.
-    init(file: TorchMappedFile, path: String, limits: TorchCheckpointLimits) throws {
+    init(file: MappedFile, path: String, limits: TorchCheckpointLimits) throws {
         self.path = path
         self.limits = limits
         self.file = file

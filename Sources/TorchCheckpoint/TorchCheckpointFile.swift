@@ -50,7 +50,7 @@ public final class TorchCheckpointFile: @unchecked Sendable {
     ///
     /// - Throws: ``TorchCheckpointError`` as ``init(url:limits:)`` does.
     public convenience init(contents: Data, path: String, limits: TorchCheckpointLimits = .standard) throws {
-        let file = contents.withUnsafeBytes { TorchMappedFile(copying: $0) }
+        let file = contents.withUnsafeBytes { MappedFile(copying: $0) }
         try self.init(archive: try TorchArchive(file: file, path: path, limits: limits), url: URL(fileURLWithPath: path))
     }
 

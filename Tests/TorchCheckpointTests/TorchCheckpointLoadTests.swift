@@ -174,12 +174,12 @@ final class TorchCheckpointArchiveTests: XCTestCase {
         let fromMemory = try TorchCheckpointFile(contents: bytes, path: "memory.ckpt")
         XCTAssertEqual(fromMemory.names, fromDisk.names)
         for name in fromDisk.names {
-            XCTAssertEqual(try fromMemory.floats(name), try fromDisk.floats(name))
+            XCTAssertEqual(try fromMemory.bytes(name), try fromDisk.bytes(name))
         }
         let corrupt = try Data(contentsOf: TorchFixtures.url("bad_crc.ckpt"))
         assertTorchError(.corruptEntry, mentions: ["CRC-32"]) {
             let file = try TorchCheckpointFile(contents: corrupt, path: "memory.ckpt")
-            for name in file.names { _ = try file.floats(name) }
+            for name in file.names { _ = try file.bytes(name) }
         }
         assertTorchError(.notZipArchive) { try TorchCheckpointFile(contents: Data(), path: "empty.ckpt") }
     }
