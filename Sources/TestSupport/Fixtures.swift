@@ -54,3 +54,19 @@ public func relativeError(_ a: Tensor, _ b: Tensor) -> Double {
     for i in 0..<x.count { let e = Double(x[i]) - Double(y[i]); d += e * e; n += Double(y[i]) * Double(y[i]) }
     return (d / max(n, 1e-30)).squareRoot()
 }
+
+extension Fixtures {
+    /// Sets one UNet weight (conv_in's first bias) of the model folder `folder` to NaN, in place
+    /// and in the same layout: a model whose training goes non-finite.
+    public static func poisonUNet(in folder: URL) throws {
+        let url = folder.appendingPathComponent("unet/diffusion_pytorch_model.safetensors")
+        let file = try SafeTensorsFile(url: url)
+        var writer = SafeTensorsWriter(metadata: file.metadata)
+        for name in file.names {
+            var values = try file.floats(name)
+            if name == "conv_in.bias" { values[0] = .nan }
+            try writer.add(name, floats: values, shape: try file.info(name).shape)
+        }
+        try writer.write(to: url)
+    }
+}

@@ -63,7 +63,7 @@ final class CatalogValidationTests: XCTestCase {
         defer { try? FileManager.default.removeItem(at: folder) }
         let modelURL = folder.appendingPathComponent("model")
         try FileManager.default.copyItem(at: Fixtures.embeddedModel, to: modelURL)
-        try Self.poison(model: modelURL)
+        try Fixtures.poisonUNet(in: modelURL)
         let catalogURL = try Runs.writeCatalog(in: folder, concepts: "  - name: red\n", iterations: 6, every: 1)
         let text = try String(contentsOf: catalogURL, encoding: .utf8).replacingOccurrences(of: Fixtures.embeddedModel.path, with: modelURL.path)
         try text.write(to: catalogURL, atomically: true, encoding: .utf8)
@@ -90,16 +90,4 @@ final class CatalogValidationTests: XCTestCase {
         XCTAssertNil(try library.readIndex().entries["red"])
     }
 
-    /// Sets one UNet weight (conv_in's first bias) to NaN.
-    static func poison(model folder: URL) throws {
-        let url = folder.appendingPathComponent("unet/diffusion_pytorch_model.safetensors")
-        let file = try SafeTensorsFile(url: url)
-        var writer = SafeTensorsWriter(metadata: file.metadata)
-        for name in file.names {
-            var values = try file.floats(name)
-            if name == "conv_in.bias" { values[0] = .nan }
-            try writer.add(name, floats: values, shape: try file.info(name).shape)
-        }
-        try writer.write(to: url)
-    }
 }

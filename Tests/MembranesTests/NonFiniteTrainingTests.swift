@@ -48,7 +48,7 @@ final class NonFiniteTrainingTests: XCTestCase {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("membrane-nan-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: folder) }
         try FileManager.default.copyItem(at: Fixtures.modelA, to: folder)
-        try Self.poison(model: folder)
+        try Fixtures.poisonUNet(in: folder)
         let config = try TrainingConfig(values: ["target": "red", "iterations": 2, "max_denoising_steps": 3, "sampling_batch_size": 1], source: "test")
         var t = try MembraneTrainer(model: try StableDiffusionModel(directory: folder), config: config)
         XCTAssertThrowsError(try t.trainIteration()) { error in
@@ -58,18 +58,6 @@ final class NonFiniteTrainingTests: XCTestCase {
         XCTAssertTrue(t.result().parameters.allSatisfy { $0.scalars.allSatisfy(\.isFinite) })
     }
 
-    /// Sets one weight of the UNet's conv_in to NaN (in place, same layout).
-    static func poison(model folder: URL) throws {
-        let url = folder.appendingPathComponent("unet/diffusion_pytorch_model.safetensors")
-        let file = try SafeTensorsFile(url: url)
-        var writer = SafeTensorsWriter(metadata: file.metadata)
-        for name in file.names {
-            var values = try file.floats(name)
-            if name == "conv_in.bias" { values[0] = .nan }
-            try writer.add(name, floats: values, shape: try file.info(name).shape)
-        }
-        try writer.write(to: url)
-    }
 
     func testNonFiniteMembranesAreNeitherWrittenNorRead() throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("membrane-nanfile-\(UUID().uuidString)")
