@@ -56,7 +56,7 @@ let package = Package(
         // membrane evaluation run over the ShapesWorld prompts.
         .target(name: "Evaluation", dependencies: ["Images", "StableDiffusion", "Membranes", "TensorEngine"]),
         // Catalog runs: library, checkpoints, MPI worker groups, control socket, signals.
-        .target(name: "Coordinator", dependencies: ["AtomicFiles", "Reporting", .product(name: "Logging", package: "swift-log"), "Membranes", "StableDiffusion", "Distributed", "ControlSocket", "SafeTensors", "TensorEngine", "Kernels"]),
+        .target(name: "Coordinator", dependencies: ["AtomicFiles", "Reporting", "Evaluation", "Images", .product(name: "Logging", package: "swift-log"), "Membranes", "StableDiffusion", "Distributed", "ControlSocket", "SafeTensors", "TensorEngine", "Kernels"]),
 
         // Log lines (text or JSON lines) and progress lines on standard error.
         .target(name: "Reporting", dependencies: [.product(name: "Logging", package: "swift-log")]),

@@ -6,6 +6,8 @@ public enum ShapesWorldEvaluationError: Error, Equatable, Sendable, CustomString
     case targetsWithoutMembranes
     /// No target was given and the membranes' targets (listed) name no ShapesWorld colour or shape.
     case noConceptInTargets([String])
+    /// An evaluation class the ShapesWorld reader cannot see (not a colour or shape word).
+    case notAShapesWorldClass(String)
 
     public var description: String {
         switch self {
@@ -15,6 +17,8 @@ public enum ShapesWorldEvaluationError: Error, Equatable, Sendable, CustomString
             return "targets need at least one membrane"
         case .noConceptInTargets(let targets):
             return "the membranes' targets (\(targets.joined(separator: ", "))) name no ShapesWorld colour or shape; name the targets to measure"
+        case .notAShapesWorldClass(let name):
+            return "the shapesworld reader sees ShapesWorld colours and shapes only; '\(name)' is neither (use --reader clip:DIR for other concepts)"
         }
     }
 }

@@ -7,7 +7,7 @@ import Reporting
 /// `membrane evaluate`: how well membranes erase their ShapesWorld targets and spare the rest.
 struct Evaluate: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Measure membranes on the 30 ShapesWorld prompts with the ShapesWorld reader.",
+        abstract: "Measure membranes: on the 30 ShapesWorld prompts, or on an evaluation file's prompts with a CLIP model.",
         discussion: """
             Generates every "a <colour> <shape>" prompt x seeds with the base model and with the \
             membranes (same seeds, same noise), reads every picture, and writes OUT/report.json \
@@ -15,6 +15,12 @@ struct Evaluate: ParsableCommand {
             synonyms file (--synonyms, or \(ShapesWorldSynonyms.fileName) in the model folder), its synonym prompts \
             are drawn and measured too: {"<colour or shape>": ["<synonym>", ...], ...}, one word \
             per synonym, no ShapesWorld word, no word twice.
+
+            With --eval FILE (an evaluation file: concept, paraphrases, others, templates, \
+            class_template, images_per_prompt, seed, steps, cfg) and --reader clip:DIR (a \
+            transformers CLIPModel folder), any SD v1.x model is measured: every picture is \
+            scored against every class by CLIP; OUT gets report.json, before_after.png and \
+            pictures/. --seeds, --seed, --steps and --cfg then come from the file.
             """)
 
     @OptionGroup var modelOptions: ModelOptions
@@ -38,6 +44,10 @@ struct Evaluate: ParsableCommand {
     var batchSize: Int = 8
     @Option(help: "Synonyms file (JSON: colour or shape word -> synonyms); default: \(ShapesWorldSynonyms.fileName) in the model folder, if any.")
     var synonyms: String?
+    @Option(help: "Evaluation file (YAML): the concept, paraphrases, others and how pictures are made.")
+    var eval: String?
+    @Option(help: "Picture reader: shapesworld (default without --eval) or clip:DIR (a transformers CLIPModel folder).")
+    var reader: String?
     @Option(help: "Output folder.")
     var out: String
     @OptionGroup var logging: LoggingOptions
@@ -49,6 +59,12 @@ struct Evaluate: ParsableCommand {
         for name in transportNames() { _ = try Transport(flag: name) }
         if targets != nil && membranes.isEmpty { throw ValidationError("--targets needs at least one --membrane") }
         if let targets { _ = try parseTargets(targets) }
+        if let reader, reader != "shapesworld", eval == nil {
+            throw ValidationError("--reader \(reader) needs --eval FILE (the prompts and classes to score)")
+        }
+        if eval != nil && (targets != nil || synonyms != nil) {
+            throw ValidationError("--targets and --synonyms belong to the ShapesWorld evaluation; with --eval the file names the classes")
+        }
     }
 
     /// The transports to evaluate, as given.
@@ -73,6 +89,10 @@ struct Evaluate: ParsableCommand {
 
     func run() throws {
         logging.bootstrap()
+        if let eval {
+            try runPlan(URL(fileURLWithPath: eval))
+            return
+        }
         let modelSource = try modelOptions.source()
         var options = ShapesWorldEvaluation.Options(model: modelSource.url)
         options.modelSource = modelSource

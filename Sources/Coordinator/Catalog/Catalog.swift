@@ -14,6 +14,9 @@ import StableDiffusion
 /// config: configs/shapesworld/red.yaml # shared training config (optional)
 /// iterations: 200                      # overrides of the shared config (optional), any config key
 /// checkpoint_every: 25                 # iterations between checkpoints (default 25)
+/// evaluate: eval/colours.yaml          # measure each membrane after training (optional;
+/// reader: clip:/models/clip-vit-base-patch32  #   see ConceptEvaluation), and publish it only
+/// gate: {max_target_rate: 0.1}         #   when it clears the gate (EvaluationGate)
 /// concepts:
 ///   - name: red                        # library entry name
 ///     target: red                      # what to erase (default: the name)
@@ -30,6 +33,8 @@ public struct Catalog {
         public var name: String
         /// The fully resolved training config.
         public var config: TrainingConfig
+        /// How the membrane is measured and gated after training; `nil`: published as trained.
+        public var evaluation: ConceptEvaluation?
     }
 
     /// The catalog file.
@@ -44,9 +49,10 @@ public struct Catalog {
     public var concepts: [Concept]
 
     /// Keys of the catalog itself; every training-config key is accepted too (as an override).
-    public static let keys: Set<String> = ["model", "model_config", "original_config", "ema", "config", "checkpoint_every", "concepts"]
+    public static let keys: Set<String> = Set(["model", "model_config", "original_config", "ema", "config", "checkpoint_every", "concepts"])
+        .union(ConceptEvaluation.keys)
     /// Keys of a concept besides the training-config keys.
-    public static let conceptKeys: Set<String> = ["name"]
+    public static let conceptKeys: Set<String> = Set(["name"]).union(ConceptEvaluation.keys)
 
     /// Reads and checks a catalog file. Nothing is written anywhere.
     public static func load(_ url: URL) throws -> Catalog {
@@ -90,7 +96,7 @@ public struct Catalog {
                 throw CatalogError(file: url.path, key: key, problem: "unknown key (known: \(TrainingConfig.keys.sorted().joined(separator: ", ")))")
             }
         }
-        for (key, value) in values where TrainingConfig.keys.contains(key) { shared[key] = value }
+        for (key, value) in values where TrainingConfig.keys.contains(key) && !ConceptEvaluation.keys.contains(key) { shared[key] = value }
         var every = 25
         if let value = values["checkpoint_every"] {
             every = try ConfigLimits.limit("checkpoint_every").integer(from: value, file: file)
@@ -104,7 +110,7 @@ public struct Catalog {
             let label = "concepts[\(index)]"
             guard let entry = item as? [String: Any] else { throw fail(label, "expected a mapping with 'name' and config keys") }
             for key in entry.keys.sorted() where !Catalog.conceptKeys.contains(key) && !TrainingConfig.keys.contains(key) {
-                throw fail("\(label).\(key)", "unknown key (concept keys: name, or any training config key)")
+                throw fail("\(label).\(key)", "unknown key (concept keys: name, evaluate, reader, gate, or any training config key)")
             }
             guard let name = entry["name"] as? String else { throw fail("\(label).name", "is required (text)") }
             if let problem = Catalog.problem(withName: name) { throw fail("\(label).name", problem) }
@@ -114,9 +120,10 @@ public struct Catalog {
             }
             var merged = shared
             merged["target"] = name
-            for (key, value) in entry where key != "name" { merged[key] = value }
+            for (key, value) in entry where !Catalog.conceptKeys.contains(key) { merged[key] = value }
             let config = try TrainingConfig(values: merged, source: "\(file), concept '\(name)'")
-            concepts.append(Concept(name: name, config: config))
+            let evaluation = try ConceptEvaluation.resolve(top: values, own: entry, label: label, folder: folder, file: file)
+            concepts.append(Concept(name: name, config: config, evaluation: evaluation))
         }
         self.source = source
         self.model = model

@@ -18,13 +18,18 @@ public struct Job {
     public let baseFingerprint: String
     /// Iterations between checkpoints.
     public let checkpointEvery: Int
+    /// The evaluation and gate after training, if any (not part of ``hash``: changing it
+    /// re-evaluates, see ``ConceptEvaluation/hash``).
+    public let evaluation: ConceptEvaluation?
 
     /// A job for a catalog concept on a base model.
-    public init(name: String, config: TrainingConfig, baseFingerprint: String, checkpointEvery: Int) {
+    public init(name: String, config: TrainingConfig, baseFingerprint: String, checkpointEvery: Int,
+                evaluation: ConceptEvaluation? = nil) {
         self.name = name
         self.config = config
         self.baseFingerprint = baseFingerprint
         self.checkpointEvery = checkpointEvery
+        self.evaluation = evaluation
     }
 
     /// The content hash (16 hex digits).
@@ -38,6 +43,9 @@ public struct Job {
 
     /// The jobs of a catalog, in catalog order.
     public static func jobs(of catalog: Catalog, baseFingerprint: String) -> [Job] {
-        catalog.concepts.map { Job(name: $0.name, config: $0.config, baseFingerprint: baseFingerprint, checkpointEvery: catalog.checkpointEvery) }
+        catalog.concepts.map {
+            Job(name: $0.name, config: $0.config, baseFingerprint: baseFingerprint, checkpointEvery: catalog.checkpointEvery,
+                evaluation: $0.evaluation)
+        }
     }
 }

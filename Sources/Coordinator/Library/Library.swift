@@ -3,6 +3,7 @@ import Glibc
 #endif
 import Foundation
 import AtomicFiles
+import Evaluation
 import SafeTensors
 
 /// A file-system problem in the library, with the path involved.
@@ -42,8 +43,11 @@ public struct LibraryEntry: Codable, Equatable, Sendable {
     /// The host of the run that wrote it (absent in indexes of older versions). Timings, dates
     /// and hosts are kept here, never in the membrane file, whose bytes depend on its inputs only.
     public var host: String?
-    /// The membrane file, relative to the library folder.
+    /// The membrane file, relative to the library folder: the published one, or the candidate
+    /// when the membrane missed its gate.
     public var file: String
+    /// The evaluation after training; absent when the catalog asks for none.
+    public var evaluation: EvaluationRecord?
 }
 
 /// `index.json`: every finished membrane of a library, by concept name.
@@ -71,6 +75,12 @@ public struct Library: Sendable {
     }
     /// The membrane file of a concept.
     public func membraneURL(_ concept: String) -> URL { folder(concept).appendingPathComponent(LibraryLayout.names(of: concept).membrane) }
+    /// The folder of a concept's membrane that was evaluated but not published.
+    public func candidateFolder(_ concept: String) -> URL { folder(concept).appendingPathComponent(LibraryLayout.candidate, isDirectory: true) }
+    /// The candidate membrane file of a concept.
+    public func candidateURL(_ concept: String) -> URL { candidateFolder(concept).appendingPathComponent(LibraryLayout.names(of: concept).membrane) }
+    /// The evaluation folder of a concept's published membrane.
+    public func evaluationFolder(_ concept: String) -> URL { folder(concept).appendingPathComponent(LibraryLayout.evaluation, isDirectory: true) }
     /// The checkpoint of an unfinished job.
     public func checkpointURL(_ concept: String) -> URL { folder(concept).appendingPathComponent(LibraryLayout.checkpoint) }
     public var indexURL: URL { directory.appendingPathComponent(LibraryLayout.index) }
@@ -126,11 +136,21 @@ public struct Library: Sendable {
     }
 
     /// Whether the library holds the finished membrane of `job`: an index entry with the job's
-    /// hash, and the membrane file carrying the same hash in its metadata.
+    /// hash (and, when the job is evaluated, the evaluation's hash), and the entry's membrane
+    /// file (published or candidate) carrying the same job hash in its metadata.
     public func isComplete(_ job: Job, index: LibraryIndex) -> Bool {
         guard let entry = index.entries[job.name], entry.hash == job.hash else { return false }
-        guard let file = try? SafeTensorsFile(url: membraneURL(job.name)) else { return false }
+        guard entry.evaluation?.hash == job.evaluation?.hash else { return false }
+        let expected = [membraneURL(job.name), candidateURL(job.name)].first { relativePath($0) == entry.file }
+        guard let expected, let file = try? SafeTensorsFile(url: expected) else { return false }
         return file.metadata["membrane.job_hash"] == job.hash
+    }
+
+    /// `url`'s path relative to the library folder.
+    public func relativePath(_ url: URL) -> String {
+        let base = directory.path.hasSuffix("/") ? directory.path : directory.path + "/"
+        let path = url.standardizedFileURL.path
+        return path.hasPrefix(base) ? String(path.dropFirst(base.count)) : path
     }
 
     /// Pretty, sorted JSON for the library's files.

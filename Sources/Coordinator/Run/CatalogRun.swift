@@ -25,6 +25,9 @@ public enum CatalogRun {
         /// died, hung or lost its network): the coordinator wrote every running job's latest
         /// state as its checkpoint and ended the job with `MPI_Abort`; re-run to resume.
         public static let lostRank: Int32 = 4
+        /// Finished, but some membranes missed their evaluation gate: they stay in
+        /// CONCEPT/candidate/ with their reports and are not published.
+        public static let gateFailed: Int32 = 6
         /// Stopped by SIGTERM, SIGINT or SIGUSR1 after checkpointing; re-run to resume.
         public static let interrupted: Int32 = 143
     }

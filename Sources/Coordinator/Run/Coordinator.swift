@@ -115,6 +115,8 @@ final class Coordinator {
             code = CatalogRun.ExitCode.failure
         } else if entries.contains(where: { $0.state == .cancelled }) {
             code = CatalogRun.ExitCode.incomplete
+        } else if entries.contains(where: { $0.state == .heldBack || ($0.state == .skipped && index.entries[$0.job.name]?.evaluation?.published == false) }) {
+            code = CatalogRun.ExitCode.gateFailed
         } else {
             code = 0
         }
@@ -159,8 +161,11 @@ final class Coordinator {
             let message = try world.receive(from: source, tag: tag)
             lastHeartbeat[source] = Date()
             if reportedSilent.remove(source) != nil { logger.info("rank \(source) is heard from again") }
-            guard tag == Tag.progress.rawValue else { continue }
+            guard tag == Tag.progress.rawValue || tag == Tag.evaluated.rawValue else { continue }
             switch try Message(decoding: message.data, tag: tag) {
+            case .evaluated(let job, _, let seconds, let ranks, let results):
+                guard let k = entries.firstIndex(where: { $0.job.name == job }) else { continue }
+                try evaluated(k, seconds: seconds, ranks: ranks, results: results)
             case .progress(let state, let end):
                 guard let k = entries.firstIndex(where: { $0.job.name == state.concept }) else { continue }
                 try progress(k, state, end: end)
@@ -183,6 +188,11 @@ final class Coordinator {
         switch end {
         case .running:
             if state.iteration % job.checkpointEvery == 0 || stopping != nil { try saveCheckpoint(k) }
+            return
+        case .completed where entries[k].job.evaluation != nil:
+            try writeCandidate(k)
+            entries[k].state = .evaluating
+            writeStatus(force: true)
             return
         case .completed:
             try finish(k)
@@ -222,26 +232,37 @@ final class Coordinator {
         entries[k].savedIteration = state.iteration
     }
 
-    /// Writes the finished membrane, its index entry, and drops the checkpoint.
-    func finish(_ k: Int) throws {
-        guard let state = entries[k].latest else { return }
+    /// The finished membrane of job `k` from its latest state, with its metadata.
+    func finishedMembrane(_ k: Int) throws -> Membrane? {
+        guard let state = entries[k].latest else { return nil }
         let job = entries[k].job
-        let training = state.training
-        var info = MembraneMetadata.describe(config: job.config, model: model, iterations: training.iteration, loss: training.loss)
+        var info = MembraneMetadata.describe(config: job.config, model: model, iterations: state.training.iteration, loss: state.training.loss)
         info["membrane.job_hash"] = job.hash
         info["membrane.concept"] = job.name
         info["membrane.group_size"] = String(groups[entries[k].group ?? 0].count)
         info["membrane.job_format"] = Job.formatVersion
-        try library.createFolder(job.name)
-        let membrane = try training.membrane(model: model, config: job.config, info: info)
-        try membrane.write(to: library.membraneURL(job.name))
-        let formatter = ISO8601DateFormatter()
-        index.entries[job.name] = LibraryEntry(
-            concept: job.name, targets: membrane.targets, hash: job.hash, baseModel: model.directory.lastPathComponent,
+        return try state.training.membrane(model: model, config: job.config, info: info)
+    }
+
+    /// The index entry of job `k`'s membrane at `file` (relative to the library).
+    func libraryEntry(_ k: Int, targets: [String], file: String, evaluation: EvaluationRecord? = nil) -> LibraryEntry? {
+        guard let training = entries[k].latest?.training else { return nil }
+        let job = entries[k].job
+        return LibraryEntry(
+            concept: job.name, targets: targets, hash: job.hash, baseModel: model.directory.lastPathComponent,
             baseFingerprint: job.baseFingerprint, iterations: training.iteration, groupSize: groups[entries[k].group ?? 0].count,
             metrics: .init(erase: training.loss.erase, anchoring: training.loss.anchoring, total: training.loss.total),
-            seconds: training.seconds, finished: formatter.string(from: Date()), host: ProcessInfo.processInfo.hostName,
-            file: job.name + "/" + LibraryLayout.names(of: job.name).membrane)
+            seconds: training.seconds, finished: ISO8601DateFormatter().string(from: Date()), host: ProcessInfo.processInfo.hostName,
+            file: file, evaluation: evaluation)
+    }
+
+    /// Writes the finished membrane, its index entry, and drops the checkpoint.
+    func finish(_ k: Int) throws {
+        guard let membrane = try finishedMembrane(k), let training = entries[k].latest?.training else { return }
+        let job = entries[k].job
+        try library.createFolder(job.name)
+        try membrane.write(to: library.membraneURL(job.name))
+        index.entries[job.name] = libraryEntry(k, targets: membrane.targets, file: library.relativePath(library.membraneURL(job.name)))
         try library.writeIndex(index)
         AtomicFile.remove(library.checkpointURL(job.name))
         logger.info("\(job.name): done, \(training.iteration) iterations in \(String(format: "%.1f", training.seconds)) s",

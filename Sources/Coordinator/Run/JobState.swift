@@ -6,6 +6,11 @@ public enum JobState: String, Codable, Sendable {
     case running
     /// Trained in this run and written to the library.
     case done
+    /// Trained; its group is evaluating the membrane (written to CONCEPT/candidate/).
+    case evaluating
+    /// Trained and evaluated, but it missed its gate: kept in CONCEPT/candidate/, not
+    /// published; the run exits with ``CatalogRun/ExitCode/gateFailed``.
+    case heldBack
     /// Already in the library with the same hash: not trained again.
     case skipped
     /// Stopped by `membrane cancel` (its checkpoint is kept, a later run resumes it).

@@ -13,6 +13,8 @@ enum Tag: Int, CaseIterable {
     case control = 14
     /// Coordinator -> every worker: the run is over, leave.
     case finish = 15
+    /// Group leader -> coordinator: the evaluation of a finished membrane, every unit's results.
+    case evaluated = 16
 }
 
 /// What the coordinator asks of a running group.
@@ -40,6 +42,9 @@ enum Message: Equatable {
     case control(job: String, request: JobRequest)
     /// The run is over; the process exits with `exitCode`.
     case finish(exitCode: Int32)
+    /// The group evaluated `job`'s finished membrane: `results` is the JSON of every
+    /// ``ClassEvaluation/UnitResult``; `seconds` the evaluation's wall time.
+    case evaluated(job: String, hash: String, seconds: Double, ranks: Int, results: Data)
 
     /// The tag the message travels with.
     var tag: Tag {
@@ -49,6 +54,7 @@ enum Message: Equatable {
         case .heartbeat: .heartbeat
         case .control: .control
         case .finish: .finish
+        case .evaluated: .evaluated
         }
     }
 
@@ -69,6 +75,7 @@ enum Message: Equatable {
         case heartbeat(job: String?, iteration: Int, unit: Int)
         case control(job: String, request: JobRequest)
         case finish(exitCode: Int32)
+        case evaluated(job: String, hash: String, seconds: Double, ranks: Int)
     }
 
     /// The header and the vectors of this message.
@@ -81,6 +88,7 @@ enum Message: Equatable {
         case .heartbeat(let job, let iteration, let unit): (.heartbeat(job: job, iteration: iteration, unit: unit), nil)
         case .control(let job, let request): (.control(job: job, request: request), nil)
         case .finish(let code): (.finish(exitCode: code), nil)
+        case .evaluated(let job, let hash, let seconds, let ranks, _): (.evaluated(job: job, hash: hash, seconds: seconds, ranks: ranks), nil)
         }
     }
 
@@ -96,6 +104,7 @@ enum Message: Equatable {
         var length = UInt64(json.count).littleEndian
         withUnsafeBytes(of: &length) { data.append(contentsOf: $0) }
         data.append(json)
+        if case .evaluated(_, _, _, _, let results) = self { data.append(results) }
         if let v = vectors {
             for values in [v.parameters.values, v.moments.m.values, v.moments.v.values] {
                 values.withUnsafeBytes { data.append(contentsOf: $0) }
@@ -110,10 +119,14 @@ enum Message: Equatable {
         guard bytes.count >= 8 else { throw RunError("truncated message (tag \(tag))") }
         var length = 0
         for i in 0..<8 { length |= Int(bytes[i]) << (8 * i) }
-        guard length >= 0, 8 + length <= bytes.count, (bytes.count - 8 - length) % 12 == 0 else {
-            throw RunError("malformed message (tag \(tag))")
-        }
+        guard length >= 0, 8 + length <= bytes.count else { throw RunError("malformed message (tag \(tag))") }
         let header = try JSONDecoder().decode(Header.self, from: Data(bytes[8..<(8 + length)]))
+        if case .evaluated(let job, let hash, let seconds, let ranks) = header {
+            self = .evaluated(job: job, hash: hash, seconds: seconds, ranks: ranks, results: Data(bytes[(8 + length)...]))
+            guard tag == Tag.evaluated.rawValue else { throw RunError("an evaluated message arrived with tag \(tag)") }
+            return
+        }
+        guard (bytes.count - 8 - length) % 12 == 0 else { throw RunError("malformed message (tag \(tag))") }
         let n = (bytes.count - 8 - length) / 12
         var floats = [Float](repeating: 0, count: 3 * n)
         floats.withUnsafeMutableBytes { raw in
@@ -134,6 +147,7 @@ enum Message: Equatable {
         case .heartbeat(let job, let iteration, let unit): self = .heartbeat(job: job, iteration: iteration, unit: unit)
         case .control(let job, let request): self = .control(job: job, request: request)
         case .finish(let code): self = .finish(exitCode: code)
+        case .evaluated: throw RunError("unreachable: evaluated messages are decoded above")
         }
         guard self.tag.rawValue == tag else { throw RunError("a \(self.tag) message arrived with tag \(tag)") }
     }

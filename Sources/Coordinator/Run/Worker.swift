@@ -37,15 +37,17 @@ struct Worker {
                 guard hash == job.hash else {
                     throw RunError("rank \(world.rank) computes job hash \(job.hash) for '\(name)', the coordinator \(hash): ranks see different catalogs or models")
                 }
-                try train(job, resume: resume)
+                if let trainer = try train(job, resume: resume), let evaluation = job.evaluation {
+                    try evaluate(job, evaluation: evaluation, trainer: trainer)
+                }
             default:
                 continue
             }
         }
     }
 
-    /// Trains one job until it completes or is stopped.
-    func train(_ job: Job, resume: TrainingCheckpoint?) throws {
+    /// Trains one job until it completes or is stopped; returns the trainer when it completed.
+    func train(_ job: Job, resume: TrainingCheckpoint?) throws -> MembraneTrainer? {
         var trainer = try MembraneTrainer(model: model, config: job.config, resume: resume)
         logger.debug("\(job.name): training from iteration \(trainer.iteration)/\(job.config.iterations) as rank \(group.rank) of \(group.size)")
         var seconds = resume?.seconds ?? 0
@@ -54,7 +56,7 @@ struct Worker {
         if end == .completed {
             // A checkpoint of the last iteration (the run stopped before the membrane was written).
             if isLeader { try report(trainer, job: job, loss: loss, seconds: seconds, end: end) }
-            return
+            return trainer
         }
         while end == .running {
             let start = Date()
@@ -68,7 +70,7 @@ struct Worker {
                 // Every rank of the group saw the same all-reduced values and stops here alike.
                 logger.error("\(job.name): \(error)")
                 if isLeader { try send(.failed(job: job.name, hash: job.hash, reason: "\(error)")) }
-                return
+                return nil
             }
             loss = parts
             seconds += Date().timeIntervalSince(start)
@@ -86,6 +88,7 @@ struct Worker {
                 heartbeat(job: job.name, iteration: trainer.iteration, unit: 0)
             }
         }
+        return end == .completed ? trainer : nil
     }
 
     /// Sends the job's state to the coordinator (leader only).

@@ -1,0 +1,11 @@
+import Foundation
+
+extension EvaluationReader {
+    /// The scorer this reader names, loaded.
+    public func scorer() throws -> any PictureScorer {
+        switch self {
+        case .shapesworld: return ShapesWorldScorer()
+        case .clip: throw ClassEvaluationError.noReader
+        }
+    }
+}

@@ -1,0 +1,42 @@
+import Foundation
+import Images
+
+/// Something that tells which class a picture shows: a CLIP model, or the ShapesWorld reader.
+///
+/// Scores are cosine similarities in [-1, 1] (a reader that only knows "seen" or "not seen"
+/// gives 1 or 0); ``ClassEvaluation`` reports them as 100 x cosine.
+public protocol PictureScorer {
+    /// The reader's name in reports, e.g. "clip:/models/clip-vit-base-patch32" or "shapesworld".
+    var name: String { get }
+    /// For every picture, its similarity to every class, in class order.
+    func classSimilarities(_ pictures: [Image], classes: [EvaluationClass]) throws -> [[Double]]
+    /// For every picture, its similarity to its own prompt (same order), or `nil` when the
+    /// reader cannot compare a picture with free text.
+    func promptSimilarities(_ pictures: [Image], prompts: [String]) throws -> [Double]?
+}
+
+/// The ShapesWorld reader as a ``PictureScorer``: a class is a ShapesWorld colour or shape word,
+/// and a picture's similarity to it is 1 when the reader sees it and 0 otherwise.
+public struct ShapesWorldScorer: PictureScorer {
+    public var name: String { "shapesworld" }
+
+    public init() {}
+
+    /// Refuses classes that are not ShapesWorld colour or shape words, naming the class.
+    public static func check(_ classes: [EvaluationClass]) throws(ShapesWorldEvaluationError) {
+        for item in classes where ShapesWorldConcept(word: item.name) == nil {
+            throw .notAShapesWorldClass(item.name)
+        }
+    }
+
+    public func classSimilarities(_ pictures: [Image], classes: [EvaluationClass]) throws -> [[Double]] {
+        try ShapesWorldScorer.check(classes)
+        let concepts = classes.compactMap { ShapesWorldConcept(word: $0.name) }
+        return pictures.map { picture in
+            let reading = ShapesWorldReader.read(picture)
+            return concepts.map { $0.isSeen(colour: reading.colour, shape: reading.shape) ? 1 : 0 }
+        }
+    }
+
+    public func promptSimilarities(_ pictures: [Image], prompts: [String]) throws -> [Double]? { nil }
+}
