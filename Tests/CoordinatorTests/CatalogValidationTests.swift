@@ -91,3 +91,37 @@ final class CatalogValidationTests: XCTestCase {
     }
 
 }
+
+/// Evaluation keys of catalogs: refused with the file and key named.
+final class CatalogEvaluationKeyTests: XCTestCase {
+    func testBadEvaluationKeysAreRefused() throws {
+        let folder = try Runs.folder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try "concept: red\nothers: [blue]\n".write(to: folder.appendingPathComponent("eval.yaml"), atomically: true, encoding: .utf8)
+        try "concept: red\n".write(to: folder.appendingPathComponent("bad.yaml"), atomically: true, encoding: .utf8)
+        let model = Fixtures.embeddedModel.path
+        let cases: [(String, String)] = [
+            ("reader: shapesworld\nconcepts:\n  - name: red\n", "'reader' needs 'evaluate'"),
+            ("evaluate: eval.yaml\nconcepts:\n  - name: red\n", "'reader' is required"),
+            ("evaluate: eval.yaml\nreader: clip:nowhere\nconcepts:\n  - name: red\n", "does not exist"),
+            ("evaluate: bad.yaml\nreader: shapesworld\nconcepts:\n  - name: red\n", "'others' is required"),
+            ("evaluate: eval.yaml\nreader: shapesworld\ngate: {max_target_rate: 5}\nconcepts:\n  - name: red\n", "'gate.max_target_rate' must be a share"),
+            ("evaluate: eval.yaml\nreader: shapesworld\nconcepts:\n  - name: red\n    gate: {transport: \"fixed:x\", max_target_rate: 0.1}\n",
+             "'concepts[0].gate.transport'"),
+        ]
+        for (text, expected) in cases {
+            let url = folder.appendingPathComponent("catalog.yaml")
+            try "model: \(model)\n\(text)".write(to: url, atomically: true, encoding: .utf8)
+            XCTAssertThrowsError(try Catalog.load(url), text) { error in
+                XCTAssertTrue("\(error)".contains(expected), "\(error) does not say \(expected)")
+            }
+        }
+        let url = folder.appendingPathComponent("catalog.yaml")
+        try "model: \(model)\nevaluate: eval.yaml\nreader: shapesworld\nconcepts:\n  - name: red\n  - name: blue\n    gate: {max_target_rate: 0.2}\n"
+            .write(to: url, atomically: true, encoding: .utf8)
+        let catalog = try Catalog.load(url)
+        XCTAssertNil(catalog.concepts[0].evaluation?.gate)
+        XCTAssertEqual(catalog.concepts[1].evaluation?.gate?.maxTargetRate, 0.2)
+        XCTAssertNotEqual(catalog.concepts[0].evaluation?.hash, catalog.concepts[1].evaluation?.hash)
+    }
+}

@@ -42,6 +42,15 @@ final class ClassEvaluationTests: XCTestCase {
         return ClassEvaluation(options: options, model: Fixtures.model, scorer: ShapesWorldScorer())
     }
 
+    /// Every unit of ``evaluation(membrane: true)``, computed once for the tests that read it.
+    nonisolated(unsafe) static var cached: [ClassEvaluation.UnitResult]?
+    func allUnits(_ run: ClassEvaluation) throws -> [ClassEvaluation.UnitResult] {
+        if let cached = Self.cached { return cached }
+        let results = try run.results(units: Array(run.prompts.indices))
+        Self.cached = results
+        return results
+    }
+
     func testPromptsAndClassesFollowThePlan() throws {
         let p = try plan(ClassEvaluationTests.smallPlan)
         XCTAssertEqual(p.prompts.map(\.text), ["a red circle", "a red square", "a crimson circle",
@@ -54,7 +63,7 @@ final class ClassEvaluationTests: XCTestCase {
 
     func testReportOfEveryPictureAndItsSummaries() throws {
         let run = try evaluation(membrane: true)
-        let outcome = try run.assemble(try run.results(units: Array(run.prompts.indices)))
+        let outcome = try run.assemble(try allUnits(run))
         let report = outcome.report
         XCTAssertEqual(report.pictures.count, 7 * 2 * 3)
         XCTAssertEqual(report.runs.map(\.transport), ["fixed:1.0", "facilitated"])
@@ -93,7 +102,7 @@ final class ClassEvaluationTests: XCTestCase {
     /// Units computed by two "ranks" and assembled give the same report as one process.
     func testSplitUnitsAssembleToTheSameReport() throws {
         let run = try evaluation(membrane: true)
-        let whole = try run.assemble(try run.results(units: Array(run.prompts.indices)))
+        let whole = try run.assemble(try allUnits(run))
         var parts: [ClassEvaluation.UnitResult] = []
         for rank in [1, 0] {
             let mine = try run.results(units: ClassEvaluation.units(count: run.prompts.count, rank: rank, size: 2))
@@ -108,7 +117,7 @@ final class ClassEvaluationTests: XCTestCase {
 
     func testGateVerdicts() throws {
         let run = try evaluation(membrane: true)
-        let report = try run.assemble(try run.results(units: Array(run.prompts.indices))).report
+        let report = try run.assemble(try allUnits(run)).report
         let fixed = try XCTUnwrap(report.summary("fixed:1.0"))
         let pass = EvaluationGate(transport: "fixed:1.0", maxTargetRate: 1, maxParaphraseRate: 1, maxPreservationDrop: 1).verdict(report)
         XCTAssertTrue(pass.passed)
