@@ -29,6 +29,20 @@ final class EvaluationPlanTests: XCTestCase {
         XCTAssertEqual(p.classes, [EvaluationClass(name: "snoopy", text: "a photo of snoopy"), EvaluationClass(name: "a cat", text: "a photo of a cat")])
     }
 
+    func testShippedEvaluationFilesParse() throws {
+        let configs = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("configs")
+        var count = 0
+        for sub in ["shapesworld", "sd-v1"] {
+            let folder = configs.appendingPathComponent(sub)
+            for file in try FileManager.default.contentsOfDirectory(atPath: folder.path) where file.hasSuffix("-eval.yaml") {
+                XCTAssertNoThrow(try EvaluationPlan.load(folder.appendingPathComponent(file)), file)
+                count += 1
+            }
+        }
+        XCTAssertGreaterThanOrEqual(count, 2)
+    }
+
     func testBadFilesNameTheKey() {
         assertProblem("others: [a]\n", key: "concept", contains: "required")
         assertProblem("concept: x\n", key: "others", contains: "required")
