@@ -96,19 +96,30 @@ fuzz-quick: fuzz-build
 cluster-test: build
 	timeout -k 10 1800 cluster/testnet/cluster-test.sh --membrane $(MEMBRANE)
 
-# The main job on the embedded model: train a membrane that erases "red", then draw the same
-# prompts and seeds without and with it. Pictures land in out/demo/.
+# The main job on the embedded model: a catalog run (mpirun, coordinator + one worker) trains a
+# membrane that erases "red", evaluates it with the ShapesWorld reader and publishes it if it
+# clears its gate (exit 6 when it does not: the demo then draws with the candidate); then the same
+# prompts and seeds are drawn without and with it. Pictures and the library land in out/demo/;
+# the library's report in out/demo/library/report/index.html.
 DEMO_PROMPTS := --prompt "a red circle" --prompt "a red square" --prompt "a blue triangle" \
 	--prompt "a green cross" --prompt "a yellow circle" --prompt "an orange diamond"
 DEMO_ITERATIONS ?= 300
+DEMO_LIBRARY := out/demo/library
 MEMBRANE ?= .build/release/membrane
 
 demo: build
 	$(MEMBRANE) doctor
 	$(MEMBRANE) generate $(DEMO_PROMPTS) --images-per-prompt 4 --cfg 5 --out out/demo/before
-	$(MEMBRANE) train --config configs/shapesworld/red.yaml --iterations $(DEMO_ITERATIONS) --out out/demo/red.safetensors
-	$(MEMBRANE) generate $(DEMO_PROMPTS) --images-per-prompt 4 --cfg 5 --membrane out/demo/red.safetensors --out out/demo/after
-	@echo "demo: before/after grids in out/demo/before/grid.png and out/demo/after/grid.png"
+	@mkdir -p out/demo
+	@printf '%s\n' "model: $(CURDIR)/models/shapesworld-a" "config: $(CURDIR)/configs/shapesworld/red.yaml" \
+	  "iterations: $(DEMO_ITERATIONS)" "evaluate: $(CURDIR)/configs/shapesworld/red-eval.yaml" "reader: shapesworld" \
+	  "gate: {transport: facilitated, max_target_rate: 0.1, max_preservation_drop: 0.05}" \
+	  "concepts:" "  - name: red" > out/demo/catalog.yaml
+	$(MPI_ROOT_ENV) mpirun -np 2 --oversubscribe $(MEMBRANE) catalog run out/demo/catalog.yaml --library $(DEMO_LIBRARY) \
+	  || [ $$? -eq 6 ]
+	membrane=$$(ls $(DEMO_LIBRARY)/red/red.safetensors $(DEMO_LIBRARY)/red/candidate/red.safetensors 2>/dev/null | head -n 1); \
+	  $(MEMBRANE) generate $(DEMO_PROMPTS) --images-per-prompt 4 --cfg 5 --membrane "$$membrane" --out out/demo/after
+	@echo "demo: before/after grids in out/demo/before/grid.png and out/demo/after/grid.png; report in $(DEMO_LIBRARY)/report/index.html"
 
 bench: deps
 	$(SWIFT) build -c release --product MembraneBench
