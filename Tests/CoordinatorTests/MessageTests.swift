@@ -20,6 +20,8 @@ final class MessageTests: XCTestCase {
             .heartbeat(job: "red", iteration: 3, unit: 2),
             .control(job: "red", request: .stop),
             .finish(exitCode: 143),
+            .evaluated(job: "red", hash: "0123", seconds: 1.5, ranks: 2, results: Data("[{\"prompt\":0}]".utf8)),
+            .evaluated(job: "red", hash: "0123", seconds: 0, ranks: 1, results: Data([0, 1, 2, 3, 4])),
         ]
         for message in messages {
             XCTAssertEqual(try Message(decoding: message.encoded(), tag: message.tag.rawValue), message)
@@ -30,6 +32,8 @@ final class MessageTests: XCTestCase {
         let message = Message.finish(exitCode: 0)
         XCTAssertThrowsError(try Message(decoding: message.encoded(), tag: Tag.assign.rawValue))
         XCTAssertThrowsError(try Message(decoding: Data([1, 2, 3]), tag: Tag.finish.rawValue))
+        let evaluated = Message.evaluated(job: "red", hash: "0", seconds: 1, ranks: 1, results: Data())
+        XCTAssertThrowsError(try Message(decoding: evaluated.encoded(), tag: Tag.progress.rawValue))
         var data = Message.progress(JobCheckpoint(concept: "red", jobHash: "0", training: training), end: .running).encoded()
         data.removeLast()
         XCTAssertThrowsError(try Message(decoding: data, tag: Tag.progress.rawValue))
