@@ -123,7 +123,7 @@ final class ReportBrowserTests: XCTestCase {
                 XCTAssertTrue(dom.contains(">\(metric.name)<"), "metric \(metric.name)")
             }
         }
-        for figure in ["87.50 %", "12.50 %", "−75.00 %", "≤ 20.00 %", "90.63 %", "drop ≤ 5.00 %", "27.31 dB",
+        for figure in ["87.50 %", "12.50 %", "−75.00 %", "≤ 20.00 %", "90.50 %", "drop ≤ 5.00 %", "27.31 dB",
                        "75.00 %", "45.00 %", "≤ 0 %", "31.40", "24.25", "60.00 %", "35.00 %", "20.00 %"] {
             XCTAssertTrue(dom.contains(">\(figure)<"), "figure \(figure)")
         }

@@ -14,7 +14,7 @@ final class ReportHistoryTests: XCTestCase {
     func testAppendingRecordsEachConceptsAfterValuesAndVerdict() {
         let history = ReportHistory().appending(run: ReportSamples.run(), concepts: [ReportSamples.passed(), ReportSamples.failed()])
         XCTAssertEqual(history.points(for: "red"), [HistoryPoint(
-            date: "2026-12-01T06:00:00Z", metrics: ["target rate": 12.5, "preservation": 90.625, "PSNR": 27.31], verdict: .passed)])
+            date: "2026-12-01T06:00:00Z", metrics: ["target rate": 12.5, "preservation": 90.5, "PSNR": 27.31], verdict: .passed)])
         XCTAssertEqual(history.points(for: "triangle").map(\.verdict),
                        [.failed(reasons: ["target rate 45.0 % is above max_target_rate 0.0 %"])])
         XCTAssertEqual(history.points(for: "missing"), [])
@@ -124,7 +124,7 @@ final class ReportHistoryTests: XCTestCase {
     }
 
     func testSaveIntoAFileNamedReportFails() throws {
-        try Data("x".utf8).write(to: ReportLayout.folder(in: library))
+        try Data("x".utf8).write(to: library.appendingPathComponent(ReportLayout.folder))
         XCTAssertThrowsError(try ReportHistory().save(to: library)) { error in
             XCTAssertEqual(error as? ReportError, ReportError(path: ReportLayout.folder(in: library).path,
                                                               problem: "exists and is not a folder"))

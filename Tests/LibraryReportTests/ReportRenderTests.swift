@@ -78,7 +78,7 @@ final class ReportRenderTests: XCTestCase {
         XCTAssertTrue(html.contains("<span class=\"badge not_evaluated\">not evaluated</span>"))
         XCTAssertTrue(html.contains("<ul class=\"reasons\">\n<li>target rate 45.0 % is above max_target_rate 0.0 %</li>\n</ul>"))
         XCTAssertEqual(html.components(separatedBy: "<ul class=\"reasons\">").count - 1, 1, "only the failed concept lists reasons")
-        // Two in the summary table and two in the sections for each of published/candidate.
+        // Each concept's badge is shown in the summary table and in its section.
         XCTAssertEqual(html.components(separatedBy: "<span class=\"badge published\">published</span>").count - 1, 6)
         XCTAssertEqual(html.components(separatedBy: "<span class=\"badge candidate\">kept as candidate</span>").count - 1, 2)
         XCTAssertTrue(html.contains("Not evaluated: no metrics."))
