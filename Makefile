@@ -4,7 +4,8 @@ SWIFT ?= swift
 
 # Debian packages the system-library targets link against (see Package.swift).
 # iproute2 (ip, tc): the network namespaces of the test cluster (make cluster-test, make test).
-APT_PACKAGES := libopenblas-dev libopenmpi-dev openmpi-bin libzmq3-dev libpng-dev pkg-config iproute2
+# chromium: renders the library report headless in ReportBrowserTests (make test).
+APT_PACKAGES := libopenblas-dev libopenmpi-dev openmpi-bin libzmq3-dev libpng-dev pkg-config iproute2 chromium
 
 # Open MPI refuses to start as root without these; set for the test run only.
 MPI_ROOT_ENV := OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1

@@ -58,6 +58,9 @@ let package = Package(
         // Catalog runs: library, checkpoints, MPI worker groups, control socket, signals.
         .target(name: "Coordinator", dependencies: ["AtomicFiles", "Reporting", "Evaluation", "Images", .product(name: "Logging", package: "swift-log"), "Membranes", "StableDiffusion", "Distributed", "ControlSocket", "SafeTensors", "TensorEngine", "Kernels"]),
 
+        // LIBRARY/report/index.html (a static page per catalog run) and its history.json.
+        .target(name: "LibraryReport", dependencies: ["AtomicFiles"]),
+
         // Log lines (text or JSON lines) and progress lines on standard error.
         .target(name: "Reporting", dependencies: [.product(name: "Logging", package: "swift-log")]),
 
@@ -79,6 +82,7 @@ let package = Package(
         .testTarget(name: "ControlSocketTests", dependencies: ["ControlSocket"]),
         .testTarget(name: "ReportingTests", dependencies: ["Reporting", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "ImagesTests", dependencies: ["Images"]),
+        .testTarget(name: "LibraryReportTests", dependencies: ["LibraryReport", "AtomicFiles", "Images"]),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "Images", "Membranes", "StableDiffusion", "TensorEngine", "TestSupport"]),
         .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors"]),
         .testTarget(name: "TorchCheckpointTests", dependencies: ["TorchCheckpoint", "SafeTensors"],
