@@ -56,7 +56,7 @@ let package = Package(
         // membrane evaluation run over the ShapesWorld prompts.
         .target(name: "Evaluation", dependencies: ["Images", "StableDiffusion", "Membranes", "TensorEngine"]),
         // Catalog runs: library, checkpoints, MPI worker groups, control socket, signals.
-        .target(name: "Coordinator", dependencies: ["AtomicFiles", "Reporting", "Evaluation", "Images", .product(name: "Logging", package: "swift-log"), "Membranes", "StableDiffusion", "Distributed", "ControlSocket", "SafeTensors", "TensorEngine", "Kernels"]),
+        .target(name: "Coordinator", dependencies: ["AtomicFiles", "Reporting", "Evaluation", "Images", "LibraryReport", .product(name: "Logging", package: "swift-log"), "Membranes", "StableDiffusion", "Distributed", "ControlSocket", "SafeTensors", "TensorEngine", "Kernels"]),
 
         // LIBRARY/report/index.html (a static page per catalog run) and its history.json.
         .target(name: "LibraryReport", dependencies: ["AtomicFiles"]),
@@ -82,7 +82,7 @@ let package = Package(
         .testTarget(name: "ControlSocketTests", dependencies: ["ControlSocket"]),
         .testTarget(name: "ReportingTests", dependencies: ["Reporting", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "ImagesTests", dependencies: ["Images"]),
-        .testTarget(name: "LibraryReportTests", dependencies: ["LibraryReport", "AtomicFiles", "Images"]),
+        .testTarget(name: "LibraryReportTests", dependencies: ["LibraryReport", "AtomicFiles", "Images", "TestSupport"]),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "Images", "Membranes", "StableDiffusion", "TensorEngine", "TestSupport"]),
         .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors"]),
         .testTarget(name: "TorchCheckpointTests", dependencies: ["TorchCheckpoint", "SafeTensors"],

@@ -65,6 +65,7 @@ final class CatalogGateTests: XCTestCase {
         XCTAssertTrue(FileManager.default.fileExists(atPath: library.candidateURL("blue").path))
         XCTAssertTrue(FileManager.default.fileExists(atPath: library.directory.appendingPathComponent(blue.report).path))
         for name in ["red", "blue"] { XCTAssertFalse(FileManager.default.fileExists(atPath: library.checkpointURL(name).path)) }
+        try checkReportInChromium(library, folder: folder)
 
         // Unchanged: nothing is trained or evaluated again, and the held-back membrane still counts.
         let stamp = try FileManager.default.attributesOfItem(atPath: library.directory.appendingPathComponent(red.report).path)[.modificationDate] as? Date
@@ -103,5 +104,33 @@ final class CatalogGateTests: XCTestCase {
         let one = ClassEvaluation(options: options, model: Runs.model, scorer: ShapesWorldScorer())
         let report = try one.assemble(try one.results(units: Array(one.prompts.indices))).report
         XCTAssertEqual(String(decoding: try report.json(), as: UTF8.self), String(decoding: written, as: UTF8.self))
+    }
+
+    /// The run's report in headless chromium: every grid loaded, both verdicts and the metrics in
+    /// the DOM; the screenshot is kept as out/catalog-report-screenshot.png (and as
+    /// docs/report-screenshot.png when MEMBRANE_UPDATE_SCREENSHOT=1).
+    func checkReportInChromium(_ library: Library, folder: URL) throws {
+        let page = library.directory.appendingPathComponent("report/index.html")
+        XCTAssertTrue(FileManager.default.fileExists(atPath: page.path), "no report page")
+        let chromium = try HeadlessChromium.find(scratch: folder)
+        let (dom, check, run) = try chromium.checkedDOM(of: page)
+        XCTAssertEqual(run.status, 0, run.stderr)
+        let found = try XCTUnwrap(check, "the checker did not run")
+        XCTAssertEqual(found.images, ["../red/evaluation/before_after.png", "../blue/candidate/evaluation/before_after.png"])
+        XCTAssertEqual(found.broken, [])
+        for text in ["<h2>red</h2>", "<h2>blue</h2>", "gate passed", "gate failed", "published", "kept as candidate",
+                     ">target rate<", ">preservation<", ">others SSIM<", "paraphrase_rate under facilitated", "a red circle"] {
+            XCTAssertTrue(dom.contains(text), "the report's DOM lacks \(text)")
+        }
+        let screenshot = folder.appendingPathComponent("report.png")
+        XCTAssertEqual(try chromium.screenshot(of: page, to: screenshot, width: 1200, height: 1600).status, 0)
+        var targets = [Fixtures.repoRoot.appendingPathComponent("out/catalog-report-screenshot.png")]
+        if ProcessInfo.processInfo.environment["MEMBRANE_UPDATE_SCREENSHOT"] == "1" {
+            targets.append(Fixtures.repoRoot.appendingPathComponent("docs/report-screenshot.png"))
+        }
+        for target in targets {
+            try FileManager.default.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try Data(contentsOf: screenshot).write(to: target, options: .atomic)
+        }
     }
 }

@@ -1,13 +1,13 @@
 import Foundation
 import Images
 import LibraryReport
+import TestSupport
 import XCTest
 
 /// The report in a real browser (Debian's chromium, headless): a screenshot with the grids in it,
 /// every image loaded, every figure and verdict in the DOM, no markup from user input.
 ///
-/// The screenshot is kept as `out/report-screenshot.png` (and as `docs/report-screenshot.png`
-/// when `MEMBRANE_UPDATE_SCREENSHOT=1`).
+/// The screenshot is kept as `out/report-samples-screenshot.png`.
 final class ReportBrowserTests: XCTestCase {
     var scratch: URL!
     var library: URL!
@@ -34,8 +34,8 @@ final class ReportBrowserTests: XCTestCase {
         for y in 0..<32 {
             for x in 0..<48 {
                 for c in 0..<3 {
-                    image[x: x, y: y, c: c] = before[c]
-                    image[x: x + 52, y: y, c: c] = after[c]
+                    image[x, y, c] = before[c]
+                    image[x + 52, y, c] = after[c]
                 }
             }
         }
@@ -65,47 +65,16 @@ final class ReportBrowserTests: XCTestCase {
         try LibraryReportWriter.update(run: ReportSamples.run(), concepts: concepts, library: library)
     }
 
-    /// What the checker script found after the load event.
-    struct Check: Decodable {
-        var images: [String]
-        var broken: [String]
-        var scripts: Int
-    }
-
-    /// A copy of the page next to it (same relative links) with a script that, after the load
-    /// event, lists every image and those that did not load, into `<pre id="browser-check">`.
-    func checkedDOM() throws -> (dom: String, check: Check) {
-        let page = ReportLayout.page(in: library)
-        var html = try String(contentsOf: page, encoding: .utf8)
-        let script = """
-        <script>window.addEventListener('load', function () {
-          var images = Array.prototype.slice.call(document.images);
-          var marker = document.createElement('pre');
-          marker.id = 'browser-check';
-          marker.textContent = JSON.stringify({
-            images: images.map(function (i) { return i.getAttribute('src'); }),
-            broken: images.filter(function (i) { return !i.complete || i.naturalWidth === 0; })
-                          .map(function (i) { return i.getAttribute('src'); }),
-            scripts: document.scripts.length });
-          document.body.appendChild(marker);
-        });</script>
-        """
-        let end = try XCTUnwrap(html.range(of: "</body>", options: .backwards), "the page has no </body>")
-        html.replaceSubrange(end, with: script + "\n</body>")
-        let checked = page.deletingLastPathComponent().appendingPathComponent("browser-check.html")
-        try Data(html.utf8).write(to: checked)
-        let (dom, run) = try chromium.dumpDOM(of: checked)
+    /// The page in chromium with the image checker; fails when the checker did not run.
+    func checkedDOM() throws -> (dom: String, check: HeadlessChromium.PageCheck) {
+        let (dom, check, run) = try chromium.checkedDOM(of: ReportLayout.page(in: library))
         print("chromium --dump-dom: \(String(format: "%.1f", run.seconds)) s, exit \(run.status)")
         XCTAssertEqual(run.status, 0, run.stderr)
-        let open = "<pre id=\"browser-check\">"
-        guard let start = dom.range(of: open), let stop = dom.range(of: "</pre>", range: start.upperBound..<dom.endIndex) else {
+        guard let check else {
             XCTFail("the checker did not run (no load event?); DOM:\n\(dom.prefix(2000))\n\(run.stderr)")
-            return (dom, Check(images: [], broken: ["no check"], scripts: -1))
+            return (dom, HeadlessChromium.PageCheck(images: [], broken: ["no check"], scripts: -1))
         }
-        let json = dom[start.upperBound..<stop.lowerBound]
-            .replacingOccurrences(of: "&lt;", with: "<").replacingOccurrences(of: "&gt;", with: ">")
-            .replacingOccurrences(of: "&amp;", with: "&")
-        return (dom, try JSONDecoder().decode(Check.self, from: Data(json.utf8)))
+        return (dom, check)
     }
 
     func testReportRendersInChromiumWithEveryImageAndFigure() throws {
@@ -180,14 +149,11 @@ final class ReportBrowserTests: XCTestCase {
         return seen.count
     }
 
-    /// Copies the screenshot to out/report-screenshot.png, and to docs/ on request.
+    /// Copies the screenshot to out/report-samples-screenshot.png (the README's screenshot comes
+    /// from a real catalog run: CatalogGateTests).
     func keep(_ screenshot: URL) throws {
         let package = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        var targets = [package.appendingPathComponent("out/report-screenshot.png")]
-        if ProcessInfo.processInfo.environment["MEMBRANE_UPDATE_SCREENSHOT"] == "1" {
-            targets.append(package.appendingPathComponent("docs/report-screenshot.png"))
-        }
-        for target in targets {
+        for target in [package.appendingPathComponent("out/report-samples-screenshot.png")] {
             try FileManager.default.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
             try Data(contentsOf: screenshot).write(to: target, options: .atomic)
             print("report screenshot: \(target.path)")

@@ -121,6 +121,7 @@ final class Coordinator {
             code = 0
         }
         progress?.finish()
+        writeReport(exitCode: code)
         writeStatus(force: true, final: RunState.final(exitCode: code))
         for g in groups { for r in g { try send(.finish(exitCode: code), to: r) } }
         let done = entries.filter { $0.state == .done }.count

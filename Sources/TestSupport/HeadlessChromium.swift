@@ -2,16 +2,16 @@ import Foundation
 import XCTest
 
 /// Debian's chromium run headless on a file: a screenshot or the DOM after the page has loaded.
-struct HeadlessChromium {
+public struct HeadlessChromium {
     /// The browser program (a shell wrapper on Debian).
-    let program: String
+    public let program: String
     /// Longest time one run may take before it is killed and the test fails.
-    let timeoutSeconds: Int
+    public let timeoutSeconds: Int
     /// A scratch folder for profiles and output.
-    let scratch: URL
+    public let scratch: URL
 
     /// The chromium on PATH (or `MEMBRANE_CHROMIUM`), or a skip naming what to install.
-    static func find(scratch: URL, timeoutSeconds: Int = 120) throws -> HeadlessChromium {
+    public static func find(scratch: URL, timeoutSeconds: Int = 120) throws -> HeadlessChromium {
         if let given = ProcessInfo.processInfo.environment["MEMBRANE_CHROMIUM"], !given.isEmpty {
             return HeadlessChromium(program: given, timeoutSeconds: timeoutSeconds, scratch: scratch)
         }
@@ -26,27 +26,27 @@ struct HeadlessChromium {
     }
 
     /// What one run produced.
-    struct Run {
-        var status: Int32
-        var stdout: Data
-        var stderr: String
-        var seconds: Double
+    public struct Run {
+        public var status: Int32
+        public var stdout: Data
+        public var stderr: String
+        public var seconds: Double
     }
 
     /// `chromium --version`, e.g. `Chromium 156.0.8078.114 built on Debian GNU/Linux 12 (bookworm)`.
-    func version() throws -> String {
+    public func version() throws -> String {
         let run = try self.run(["--version"])
         return String(decoding: run.stdout, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
     /// Renders `page` in a `width` x `height` window and writes a PNG screenshot to `output`.
-    func screenshot(of page: URL, to output: URL, width: Int = 1200, height: Int = 2000) throws -> Run {
+    public func screenshot(of page: URL, to output: URL, width: Int = 1200, height: Int = 2000) throws -> Run {
         try run(headlessFlags + ["--hide-scrollbars", "--window-size=\(width),\(height)",
                                  "--screenshot=\(output.path)", page.absoluteString])
     }
 
     /// Loads `page` and returns the serialized DOM after the load event.
-    func dumpDOM(of page: URL) throws -> (dom: String, run: Run) {
+    public func dumpDOM(of page: URL) throws -> (dom: String, run: Run) {
         let run = try run(headlessFlags + ["--dump-dom", page.absoluteString])
         return (String(decoding: run.stdout, as: UTF8.self), run)
     }
@@ -82,5 +82,53 @@ struct HeadlessChromium {
             XCTFail("chromium did not finish within \(timeoutSeconds) s and was killed: \(arguments.joined(separator: " "))\n\(stderr)")
         }
         return Run(status: process.terminationStatus, stdout: try Data(contentsOf: stdoutURL), stderr: stderr, seconds: seconds)
+    }
+
+    /// What the checker script found after the load event: every image's `src`, those that did
+    /// not load (a missing file or one that is not a picture), and the number of scripts.
+    public struct PageCheck: Decodable, Sendable {
+        public var images: [String]
+        public var broken: [String]
+        public var scripts: Int
+
+        public init(images: [String], broken: [String], scripts: Int) {
+            self.images = images
+            self.broken = broken
+            self.scripts = scripts
+        }
+    }
+
+    /// Loads a copy of `page` made next to it (same relative links) with a script that, after
+    /// the load event, writes a ``PageCheck`` into `<pre id="browser-check">`; returns the DOM
+    /// and the check (`nil` when the checker never ran).
+    public func checkedDOM(of page: URL) throws -> (dom: String, check: PageCheck?, run: Run) {
+        var html = try String(contentsOf: page, encoding: .utf8)
+        let script = """
+        <script>window.addEventListener('load', function () {
+          var images = Array.prototype.slice.call(document.images);
+          var marker = document.createElement('pre');
+          marker.id = 'browser-check';
+          marker.textContent = JSON.stringify({
+            images: images.map(function (i) { return i.getAttribute('src'); }),
+            broken: images.filter(function (i) { return !i.complete || i.naturalWidth === 0; })
+                          .map(function (i) { return i.getAttribute('src'); }),
+            scripts: document.scripts.length });
+          document.body.appendChild(marker);
+        });</script>
+        """
+        guard let end = html.range(of: "</body>", options: .backwards) else { return ("", nil, Run(status: -1, stdout: Data(), stderr: "no </body>", seconds: 0)) }
+        html.replaceSubrange(end, with: script + "\n</body>")
+        let checked = page.deletingLastPathComponent().appendingPathComponent("browser-check-\(UUID().uuidString).html")
+        try Data(html.utf8).write(to: checked)
+        defer { try? FileManager.default.removeItem(at: checked) }
+        let (dom, run) = try dumpDOM(of: checked)
+        let open = "<pre id=\"browser-check\">"
+        guard let start = dom.range(of: open), let stop = dom.range(of: "</pre>", range: start.upperBound..<dom.endIndex) else {
+            return (dom, nil, run)
+        }
+        let json = dom[start.upperBound..<stop.lowerBound]
+            .replacingOccurrences(of: "&lt;", with: "<").replacingOccurrences(of: "&gt;", with: ">")
+            .replacingOccurrences(of: "&amp;", with: "&")
+        return (dom, try JSONDecoder().decode(PageCheck.self, from: Data(json.utf8)), run)
     }
 }
