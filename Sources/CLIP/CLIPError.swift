@@ -6,6 +6,7 @@ public enum CLIPError: Error, Equatable, CustomStringConvertible {
     /// A token id row that the text tower cannot read.
     case tokenIDs(row: Int, problem: String)
 
+    /// What is wrong, naming the image or row.
     public var description: String {
         switch self {
         case .imageSize(let i, let h, let w, let s):

@@ -18,15 +18,25 @@ public struct CLIPImageProcessor: Sendable, Equatable {
     /// OpenAI CLIP's per-channel standard deviation, transformers' default `image_std`.
     public static let openAIStd = [0.26862954, 0.26130258, 0.27577711]
 
+    /// `do_convert_rgb`: turn gray and alpha images into RGB first (see `Image.rgb()`).
     public var doConvertRGB = true
+    /// `do_resize`: resize by ``size`` with ``resample``.
     public var doResize = true
+    /// `size`.
     public var size = Size.shortestEdge(224)
+    /// `resample`: PIL's filter number.
     public var resample = ResampleFilter.bicubic
+    /// `do_center_crop`: cut the centred ``cropHeight`` x ``cropWidth`` window.
     public var doCenterCrop = true
+    /// `crop_size.height`.
     public var cropHeight = 224
+    /// `crop_size.width`.
     public var cropWidth = 224
+    /// `do_rescale`: multiply the 8-bit samples by ``rescaleFactor``.
     public var doRescale = true
+    /// `rescale_factor`.
     public var rescaleFactor = 1.0 / 255
+    /// `do_normalize`: subtract ``imageMean`` and divide by ``imageStd`` per channel.
     public var doNormalize = true
     /// One value per RGB channel.
     public var imageMean = CLIPImageProcessor.openAIMean
@@ -93,7 +103,9 @@ public struct CLIPImageProcessor: Sendable, Equatable {
 
 /// Channel-first float pixels of one RGB image.
 public struct PixelValues: Sendable, Equatable {
+    /// Rows.
     public var height: Int
+    /// Columns.
     public var width: Int
     /// `3 * height * width` values: the red plane, then green, then blue, rows top to bottom.
     public var values: [Float]

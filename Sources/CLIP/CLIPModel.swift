@@ -14,8 +14,11 @@ import Tokenizer
 public struct CLIPModel {
     /// The folder the model was read from.
     public let folder: URL
+    /// `config.json`.
     public let config: CLIPModelConfig
+    /// The tokenizer of `vocab.json` and `merges.txt`.
     public let tokenizer: CLIPTokenizer
+    /// The image processor of `preprocessor_config.json`.
     public let imageProcessor: CLIPImageProcessor
     /// `exp(logit_scale)`: CLIP's own factor on cosines (``scores(image:texts:)`` uses 100).
     public let logitScale: Float

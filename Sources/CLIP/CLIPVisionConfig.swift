@@ -4,16 +4,23 @@ import StableDiffusion
 /// A transformers `CLIPVisionConfig`: the `vision_config` of a CLIPModel config. Keys left out
 /// take transformers' defaults (ViT-B/32).
 public struct CLIPVisionConfig: Decodable, Sendable, Equatable {
+    /// Token width (`hidden_size`).
     public var hiddenSize = 768
+    /// Width of the MLP hidden layer (`intermediate_size`).
     public var intermediateSize = 3072
+    /// Encoder layers (`num_hidden_layers`).
     public var numHiddenLayers = 12
+    /// Attention heads (`num_attention_heads`).
     public var numAttentionHeads = 12
+    /// Input channels (`num_channels`; 3, RGB).
     public var numChannels = 3
     /// Side of the square input images, in pixels.
     public var imageSize = 224
     /// Side of the square patches the patch embedding cuts the image into.
     public var patchSize = 32
+    /// The MLP activation (`hidden_act`).
     public var activation = CLIPActivation.quickGelu
+    /// Epsilon of every layer norm (`layer_norm_eps`).
     public var layerNormEps: Float = 1e-5
 
     enum CodingKeys: String, CodingKey {
@@ -22,6 +29,7 @@ public struct CLIPVisionConfig: Decodable, Sendable, Equatable {
         case patchSize = "patch_size", activation = "hidden_act", layerNormEps = "layer_norm_eps"
     }
 
+    /// transformers' defaults.
     public init() {}
 
     public init(from decoder: Decoder) throws {

@@ -4,10 +4,15 @@ import Foundation
 /// value of a `preprocessor_config.json`). Nearest-neighbour (0) is not a convolution and is not
 /// provided.
 public enum ResampleFilter: Int, Sendable, CaseIterable {
+    /// A sinc windowed by a sinc, 3 pixels each side.
     case lanczos = 1
+    /// A triangle, 1 pixel each side.
     case bilinear = 2
+    /// Keys' cubic convolution with a = -0.5, 2 pixels each side.
     case bicubic = 3
+    /// The mean over each output pixel's footprint.
     case box = 4
+    /// A sinc windowed by a Hamming window, 1 pixel each side.
     case hamming = 5
 
     /// Half-width of the filter, in source pixels, when the image is not shrunk.

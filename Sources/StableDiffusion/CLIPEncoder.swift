@@ -41,6 +41,7 @@ public struct CLIPEncoderGeometry: Sendable, Equatable {
     /// The MLP activation.
     public var activation: CLIPActivation
 
+    /// The sizes as given.
     public init(hiddenSize: Int, intermediateSize: Int, layers: Int, heads: Int, layerNormEps: Float, activation: CLIPActivation) {
         self.hiddenSize = hiddenSize
         self.intermediateSize = intermediateSize
@@ -54,6 +55,7 @@ public struct CLIPEncoderGeometry: Sendable, Equatable {
 /// transformers' `CLIPEncoder`: the stack `layers.0`, `layers.1`, ... of pre-norm transformer
 /// layers. The text tower runs it with a causal mask, the image tower without.
 public struct CLIPEncoder {
+    /// The sizes the layers were read with.
     public let geometry: CLIPEncoderGeometry
     let layers: [CLIPEncoderLayer]
 
