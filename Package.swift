@@ -55,6 +55,9 @@ let package = Package(
         // ShapesWorld vocabulary, a procedural drawer, an independent picture reader, and the
         // membrane evaluation run over the ShapesWorld prompts.
         .target(name: "Evaluation", dependencies: ["Images", "StableDiffusion", "Membranes", "TensorEngine"]),
+        // CLIP (transformers CLIPModel folders): image and text towers, tokenizer, PIL-exact
+        // image preprocessing; what evaluations score pictures with.
+        .target(name: "CLIP", dependencies: ["StableDiffusion", "TensorEngine", "Tokenizer", "Images", "SafeTensors"]),
         // Catalog runs: library, checkpoints, MPI worker groups, control socket, signals.
         .target(name: "Coordinator", dependencies: ["AtomicFiles", "Reporting", "Evaluation", "Images", "LibraryReport", .product(name: "Logging", package: "swift-log"), "Membranes", "StableDiffusion", "Distributed", "ControlSocket", "SafeTensors", "TensorEngine", "Kernels"]),
 
@@ -89,6 +92,8 @@ let package = Package(
                     exclude: ["Fixtures"]),
         .testTarget(name: "TokenizerTests", dependencies: ["Tokenizer", "SafeTensors"]),
         .testTarget(name: "StableDiffusionTests", dependencies: ["StableDiffusion", "SafeTensors", "TestSupport"]),
+        .testTarget(name: "CLIPTests", dependencies: ["CLIP", "StableDiffusion", "SafeTensors", "Images", "Tokenizer"],
+                    exclude: ["Fixtures"]),
         .testTarget(name: "MembranesTests", dependencies: ["Membranes", "StableDiffusion", "SafeTensors", "TestSupport"]),
         .testTarget(name: "CoordinatorTests", dependencies: ["Coordinator", "ControlSocket", "AtomicFiles", "Membranes", "StableDiffusion", "SafeTensors", "TestSupport"]),
     ]

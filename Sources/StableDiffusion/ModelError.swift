@@ -62,14 +62,14 @@ struct UnsupportedOption: Error {
 }
 
 /// Decodes a config JSON file, turning decoding errors into ``ModelError``s naming the file.
-func decodeConfig<T: Decodable>(_ type: T.Type, from url: URL) throws -> T {
+public func decodeConfig<T: Decodable>(_ type: T.Type, from url: URL) throws -> T {
     guard let data = FileManager.default.contents(atPath: url.path) else { throw ModelError.missingFile(url.path) }
     return try decodeConfig(type, data: data, path: url.path)
 }
 
 /// Decodes a config from a dictionary in the keys of its JSON file (``LDMConfig``,
 /// ``DefaultConfigs``); errors name `path`.
-func decodeConfig<T: Decodable>(_ type: T.Type, dictionary: [String: Any], path: String) throws -> T {
+public func decodeConfig<T: Decodable>(_ type: T.Type, dictionary: [String: Any], path: String) throws -> T {
     let data: Data
     do { data = try JSONSerialization.data(withJSONObject: dictionary, options: [.sortedKeys]) } catch {
         throw ModelError.invalidConfig(file: path, problem: "not representable as JSON: \(error)")
@@ -78,7 +78,7 @@ func decodeConfig<T: Decodable>(_ type: T.Type, dictionary: [String: Any], path:
 }
 
 /// Decodes config JSON `data`; errors name `path`.
-func decodeConfig<T: Decodable>(_ type: T.Type, data: Data, path: String) throws -> T {
+public func decodeConfig<T: Decodable>(_ type: T.Type, data: Data, path: String) throws -> T {
     let url = URL(fileURLWithPath: path)
     do {
         return try JSONDecoder().decode(T.self, from: data)

@@ -60,7 +60,7 @@ public struct StableDiffusionModel {
 
     /// Refuses floating-point tensors the layers never read: the weights have more than the
     /// config describes (more layers, say).
-    static func checkAllUsed(_ source: RawTensorSource, component: String) throws {
+    public static func checkAllUsed(_ source: RawTensorSource, component: String) throws {
         for name in source.tensorNames where !source.requestedNames.contains(name) && !name.hasSuffix("position_ids") {
             if let layout = try? source.layout(of: name), layout.dtype.isFloatingPoint {
                 throw ModelError.weights(file: source.fileDescription, problem: "tensor '\(source.storedName(name))' is not used by the \(component) config: the config and the weights disagree")
@@ -70,7 +70,7 @@ public struct StableDiffusionModel {
 
     /// Throws unless every id the tokenizer can produce has a row in the text encoder's token
     /// embedding and its sequences fit the position embedding (so no id is ever clamped).
-    static func check(tokenizer: CLIPTokenizer, fits config: CLIPTextConfig, file: String) throws {
+    public static func check(tokenizer: CLIPTokenizer, fits config: CLIPTextConfig, file: String) throws {
         if let (token, id) = tokenizer.largestID, Int(id) >= config.vocabSize {
             throw ModelError.invalidConfig(file: file, problem: "'vocab_size' is \(config.vocabSize), but \(tokenizer.directory.appendingPathComponent("vocab.json").path) gives token '\(token)' id \(id) (ids must be below vocab_size)")
         }

@@ -8,7 +8,8 @@ public struct CLIPTextConfig: Decodable, Sendable {
     public var numHiddenLayers: Int
     public var numAttentionHeads: Int
     public var maxPositionEmbeddings: Int
-    public var hiddenAct: String
+    /// The MLP activation (`hidden_act`).
+    public var activation: CLIPActivation
     public var layerNormEps: Float
 
     enum CodingKeys: String, CodingKey {
@@ -25,7 +26,7 @@ public struct CLIPTextConfig: Decodable, Sendable {
         numHiddenLayers = try c.decodeIfPresent(Int.self, forKey: .numHiddenLayers) ?? 12
         numAttentionHeads = try c.decodeIfPresent(Int.self, forKey: .numAttentionHeads) ?? 8
         maxPositionEmbeddings = try c.decodeIfPresent(Int.self, forKey: .maxPositionEmbeddings) ?? 77
-        hiddenAct = try c.decodeIfPresent(String.self, forKey: .hiddenAct) ?? "quick_gelu"
+        activation = try c.decodeIfPresent(CLIPActivation.self, forKey: .hiddenAct) ?? .quickGelu
         layerNormEps = try c.decodeIfPresent(Float.self, forKey: .layerNormEps) ?? 1e-5
     }
 
@@ -41,12 +42,18 @@ public struct CLIPTextConfig: Decodable, Sendable {
 
     static func validated(_ c: CLIPTextConfig, path: String) throws -> CLIPTextConfig {
         let url = URL(fileURLWithPath: path)
-        guard ["quick_gelu", "gelu"].contains(c.hiddenAct) else {
-            throw ModelError.unsupported(file: url.path, option: "hidden_act: \(c.hiddenAct)", reason: "known: quick_gelu, gelu")
-        }
         try c.validateRanges(file: url.path)
         try ModelConfigRange.requireDivisible(c.hiddenSize, by: c.numAttentionHeads, what: "hidden_size", divisorKey: "num_attention_heads", file: url.path)
         return c
+    }
+
+    /// `hidden_act` as written in the config.
+    public var hiddenAct: String { activation.rawValue }
+
+    /// The sizes of the transformer encoder.
+    public var encoderGeometry: CLIPEncoderGeometry {
+        CLIPEncoderGeometry(hiddenSize: hiddenSize, intermediateSize: intermediateSize, layers: numHiddenLayers,
+                            heads: numAttentionHeads, layerNormEps: layerNormEps, activation: activation)
     }
 
     /// Positive sizes small enough that nothing sized from them allocates without bound.
