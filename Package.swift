@@ -54,7 +54,7 @@ let package = Package(
         .target(name: "Membranes", dependencies: ["StableDiffusion", "TensorEngine", "SafeTensors", "Yams"]),
         // ShapesWorld vocabulary, a procedural drawer, an independent picture reader, and the
         // membrane evaluation run over the ShapesWorld prompts.
-        .target(name: "Evaluation", dependencies: ["Images", "StableDiffusion", "Membranes", "TensorEngine"]),
+        .target(name: "Evaluation", dependencies: ["Images", "StableDiffusion", "Membranes", "TensorEngine", "CLIP"]),
         // CLIP (transformers CLIPModel folders): image and text towers, tokenizer, PIL-exact
         // image preprocessing; what evaluations score pictures with.
         .target(name: "CLIP", dependencies: ["StableDiffusion", "TensorEngine", "Tokenizer", "Images", "SafeTensors"]),

@@ -67,12 +67,37 @@ final class EvaluatePlanCommandTests: XCTestCase {
         }
     }
 
+    /// The tiny random CLIP fixture as reader: 100 x cosine per class, CLIP scores per prompt.
+    func testCLIPReader() throws {
+        let clip = Fixtures.repoRoot.appendingPathComponent("Tests/CLIPTests/Fixtures/quickgelu")
+        let plan = Self.plan.replacingOccurrences(of: "class_template: \"{}\"", with: "class_template: \"a photo of {}\"")
+            + "\nparaphrases: [\"a crimson circle\"]\n"
+        let report = try evaluate(reader: "clip:\(clip.path)", plan: plan)
+        let settings = try XCTUnwrap(report["settings"] as? [String: Any])
+        XCTAssertEqual(settings["reader"] as? String, "clip:\(clip.path)")
+        let pictures = try XCTUnwrap(report["pictures"] as? [[String: Any]])
+        XCTAssertEqual(pictures.count, 3 * 3)
+        for picture in pictures {
+            let scores = try XCTUnwrap(picture["scores"] as? [String: Double])
+            XCTAssertEqual(Set(scores.keys), ["red", "blue"])
+            XCTAssertTrue(scores.values.allSatisfy { abs($0) <= 100 })
+            let best = try XCTUnwrap(scores.max { $0.value < $1.value }?.key)
+            XCTAssertEqual(picture["predicted"] as? String, best)
+            XCTAssertNotNil(picture["clipScore"] as? Double)
+        }
+        let base = try XCTUnwrap(report["base"] as? [String: Any])
+        XCTAssertNotNil(base["meanClipScore"] as? Double)
+        XCTAssertEqual((base["clipScores"] as? [String: Double])?.count, 3)
+        XCTAssertNotNil(base["paraphraseRate"] as? Double)
+    }
+
     func testBadPlansAndReadersAreRefusedBeforeWork() throws {
         let cases: [([String], String)] = [
             (["--reader", "clip:/nowhere"], "needs --eval"),
             (["--eval", try writePlan("concept: snoopy\nothers: [a cat]\n", name: "snoopy.yaml").path, "--reader", "shapesworld"], "'snoopy' is neither"),
             (["--eval", try writePlan("concept: red\n", name: "no-others.yaml").path], "'others' is required"),
             (["--eval", try writePlan(Self.plan).path, "--reader", "vit"], "neither shapesworld nor clip:DIR"),
+            (["--eval", try writePlan(Self.plan).path, "--reader", "clip:\(directory.path)"], "config.json"),
         ]
         for (extra, expected) in cases {
             let output = try MembraneBinary.run(try MembraneBinary.locate(),

@@ -5,7 +5,7 @@ extension EvaluationReader {
     public func scorer() throws -> any PictureScorer {
         switch self {
         case .shapesworld: return ShapesWorldScorer()
-        case .clip: throw ClassEvaluationError.noReader
+        case .clip(let folder): return try CLIPScorer(folder: URL(fileURLWithPath: folder))
         }
     }
 }

@@ -1,0 +1,35 @@
+import CLIP
+import Foundation
+import Images
+
+/// A CLIP model as a ``PictureScorer``: cosine similarity of the picture's and the text's
+/// projected embeddings (class texts from the plan's class template, prompts as given).
+public struct CLIPScorer: PictureScorer {
+    public let folder: URL
+    public let model: CLIPModel
+
+    public var name: String { "clip:\(folder.path)" }
+
+    /// Loads the transformers CLIPModel folder (errors name the file and the problem).
+    public init(folder: URL) throws {
+        self.folder = folder.standardizedFileURL
+        model = try CLIPModel.load(folder: folder)
+    }
+
+    public func classSimilarities(_ pictures: [Image], classes: [EvaluationClass]) throws -> [[Double]] {
+        let images = try model.imageEmbeddings(pictures, normalized: true)
+        let texts = model.textEmbeddings(classes.map(\.text), normalized: true)
+        return images.map { image in texts.map { CLIPScorer.dot(image, $0) } }
+    }
+
+    public func promptSimilarities(_ pictures: [Image], prompts: [String]) throws -> [Double]? {
+        let images = try model.imageEmbeddings(pictures, normalized: true)
+        let texts = model.textEmbeddings(prompts, normalized: true)
+        return zip(images, texts).map { CLIPScorer.dot($0.0, $0.1) }
+    }
+
+    /// The dot product in double precision (the cosine of two unit vectors).
+    static func dot(_ a: [Float], _ b: [Float]) -> Double {
+        zip(a, b).reduce(0) { $0 + Double($1.0) * Double($1.1) }
+    }
+}
