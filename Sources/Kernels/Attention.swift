@@ -143,7 +143,7 @@ let smallHeadDim = 32
 
 extension AttentionProblem {
     /// Whether ``attentionScores`` computes scores directly rather than with a GEMM.
-    var usesSmallHeadScores: Bool { headDim <= smallHeadDim && hasAVX2FMA }
+    var usesSmallHeadScores: Bool { headDim <= smallHeadDim && KernelISA.active >= .avx2 }
     /// Floats of the transposed-keys scratch ``attentionScores`` needs.
     var transposedKeysScratch: Int { usesSmallHeadScores ? headDim * ((keys + 7) / 8 * 8) : 0 }
 }
