@@ -29,9 +29,9 @@ func smallGemm(transA: Transpose, transB: Transpose, m: Int, n: Int, k: Int, alp
 public var smallGemmAvailable: Bool { KernelISA.active >= .avx2 }
 
 /// Whether ``sgemm(transA:transB:m:n:k:alpha:a:lda:b:ldb:beta:c:ldc:kernel:)`` gives a GEMM to the
-/// unpacked kernel: on AVX2, when `k` is at most ``smallGemmMaxK`` and `n` at most
+/// unpacked kernel: on AVX2 or AVX-512, when `k` is at most ``smallGemmMaxK`` and `n` at most
 /// ``smallGemmMaxN`` (measured against OpenBLAS in `MembraneBench --only gemm`: beyond those,
-/// OpenBLAS's cache blocking wins). The rule does not look at `m`, so a batch split over cores,
+/// OpenBLAS's cache blocking wins; the bounds were measured with the AVX2 kernel). The rule does not look at `m`, so a batch split over cores,
 /// which changes only `m`, never changes the kernel or the rounding.
 public func usesSmallGemm(n: Int, k: Int) -> Bool {
     smallGemmAvailable && k <= smallGemmMaxK && n <= smallGemmMaxN && smallGemmSwitchedOn
