@@ -12,6 +12,17 @@ public enum Activation: Sendable {
     case quickGelu
 }
 
+extension Activation {
+    /// The `kind` of `membrane_activation_avx512`.
+    var cKind: Int32 {
+        switch self {
+        case .silu: 0
+        case .gelu: 1
+        case .quickGelu: 2
+        }
+    }
+}
+
 @usableFromInline let invSqrt2: Float = 0.70710678118654752
 @usableFromInline let invSqrt2Pi: Float = 0.39894228040143268
 @usableFromInline let quickGeluAlpha: Float = 1.702
@@ -77,6 +88,12 @@ func mapDerivative8<F: ActivationFunction>(_: F.Type, _ x: UnsafePointer<Float>,
 /// `y[i] = f(x[i])` for `count` floats (`y` may be `x`), split over cores.
 public func activationForward(_ kind: Activation, _ x: UnsafePointer<Float>,
                               _ y: UnsafeMutablePointer<Float>, count: Int) {
+    if KernelISA.active == .avx512 {
+        return parallelFor((count + 15) / 16, grain: 1024) { blocks in
+            let lo = blocks.lowerBound * 16, hi = min(count, blocks.upperBound * 16)
+            membrane_activation_avx512(kind.cKind, x + lo, y + lo, hi - lo)
+        }
+    }
     switch kind {
     case .silu: map8(SiluFunction.self, x, y, count: count)
     case .gelu: map8(GeluFunction.self, x, y, count: count)
@@ -87,6 +104,12 @@ public func activationForward(_ kind: Activation, _ x: UnsafePointer<Float>,
 /// `dx[i] = g[i] * f'(x[i])` for `count` floats (`dx` may be `g`), split over cores.
 public func activationBackward(_ kind: Activation, _ x: UnsafePointer<Float>, _ g: UnsafePointer<Float>,
                                _ dx: UnsafeMutablePointer<Float>, count: Int) {
+    if KernelISA.active == .avx512 {
+        return parallelFor((count + 15) / 16, grain: 1024) { blocks in
+            let lo = blocks.lowerBound * 16, hi = min(count, blocks.upperBound * 16)
+            membrane_activation_backward_avx512(kind.cKind, x + lo, g + lo, dx + lo, hi - lo)
+        }
+    }
     switch kind {
     case .silu: mapDerivative8(SiluFunction.self, x, g, dx, count: count)
     case .gelu: mapDerivative8(GeluFunction.self, x, g, dx, count: count)
@@ -97,9 +120,14 @@ public func activationBackward(_ kind: Activation, _ x: UnsafePointer<Float>, _ 
 /// GEGLU forward: each of `rows` input rows is `[a (half floats), gate (half floats)]` and
 /// `y[r, j] = a[j] * gelu(gate[j])`, giving rows of `half` floats.
 public func gegluForward(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, rows: Int, half: Int) {
+    let isa = KernelISA.active
     parallelFor(rows, grain: max(1, 4096 / max(half, 1))) { range in
-        if hasAVX2FMA {
+        switch isa {
+        case .avx512:
+            return membrane_geglu_rows_avx512(x + range.lowerBound * 2 * half, y + range.lowerBound * half, range.count, half)
+        case .avx2:
             return membrane_geglu_rows_avx2(x + range.lowerBound * 2 * half, y + range.lowerBound * half, range.count, half)
+        case .generic: break
         }
         for r in range {
             let a = x + r * 2 * half, gate = a + half, out = y + r * half

@@ -86,7 +86,8 @@ func runAttentionItems(_ items: Int, scratch perItemScratch: Int,
 /// with `S = scale * Q_chunk K^T`, masked keys at 0, as `n x keyEnd` floats; `inv[r]` receives
 /// `1 / sum_j e[r, j]`, so that the probabilities are `inv[r] * e[r, j]`.
 ///
-/// Heads of at most ``smallHeadDim`` floats take the AVX2 path where the processor has it: the
+/// Heads of at most ``smallHeadDim`` floats take the AVX2 path when ``KernelISA/active`` is AVX2
+/// or AVX-512 (this kernel has no 512-bit version): the
 /// head's keys are transposed into `kt` (``transposedKeysScratch(_:)`` floats) and the scores
 /// computed directly, without the packing and clearing of C a GEMM spends more time on than on
 /// the products at these widths.
@@ -143,7 +144,7 @@ let smallHeadDim = 32
 
 extension AttentionProblem {
     /// Whether ``attentionScores`` computes scores directly rather than with a GEMM.
-    var usesSmallHeadScores: Bool { headDim <= smallHeadDim && hasAVX2FMA }
+    var usesSmallHeadScores: Bool { headDim <= smallHeadDim && KernelISA.active >= .avx2 }
     /// Floats of the transposed-keys scratch ``attentionScores`` needs.
     var transposedKeysScratch: Int { usesSmallHeadScores ? headDim * ((keys + 7) / 8 * 8) : 0 }
 }

@@ -35,7 +35,7 @@ public func sgemm(transA: Transpose = .none, transB: Transpose = .none,
     }
     _ = blasSingleThreaded
     let parts = m * n * k < gemmSplitWork || insideParallelRegion ? 1 : coreCount
-    precondition(kernel != .small || smallGemmAvailable, "the small-matrix GEMM needs AVX2 and FMA")
+    precondition(kernel != .small || smallGemmAvailable, "the small-matrix GEMM needs KernelISA.active avx2 or avx512")
     if kernel == .small || (kernel == .automatic && usesSmallGemm(n: n, k: k)) {
         return smallGemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda,
                          b: b, ldb: ldb, beta: beta, c: c, ldc: ldc, parts: parts)
@@ -68,7 +68,7 @@ func splitGemm(m: Int, n: Int, parts: Int, _ block: (Range<Int>, Range<Int>) -> 
 public enum GemmKernel: Sendable {
     /// The small-matrix kernel where ``usesSmallGemm(n:k:)`` says so, OpenBLAS otherwise.
     case automatic
-    /// The unpacked small-matrix kernel (AVX2 and FMA only; see ``smallGemmAvailable``).
+    /// The unpacked small-matrix kernel (AVX2 or AVX-512 only; see ``smallGemmAvailable``).
     case small
     /// OpenBLAS's `cblas_sgemm`.
     case openBLAS

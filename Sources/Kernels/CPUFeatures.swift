@@ -81,6 +81,3 @@ public struct CPUFeatures: OptionSet, Sendable, Hashable, CustomStringConvertibl
         self = features
     }
 }
-
-/// Whether this processor runs the AVX2/FMA kernels of CKernels.
-let hasAVX2FMA = CPUFeatures.current.isSuperset(of: [.avx2, .fma])

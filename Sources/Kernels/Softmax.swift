@@ -40,8 +40,13 @@ func expShiftedRow(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, 
         storePartial8(e, y, n)
         return e.sum()
     }
-    // Same exponential with AVX2 and FMA (8 lanes per instruction instead of 4) where available.
-    if hasAVX2FMA { return membrane_exp_shifted_row_avx2(x, y, n, shift) }
+    // Same exponential on AVX2 / AVX-512 (8 or 16 lanes per instruction instead of 4); the sum
+    // runs over as many lanes, so it rounds differently per instruction set (in a fixed order).
+    switch KernelISA.active {
+    case .avx512: return membrane_exp_shifted_row_avx512(x, y, n, shift)
+    case .avx2: return membrane_exp_shifted_row_avx2(x, y, n, shift)
+    case .generic: break
+    }
     // A ragged tail is done as the last 8 floats, read before the full blocks overwrite any of
     // them (when `y` is `x`); the overlapping lanes get the same values twice, counted once.
     let tail = fastExpNonPositive(load8(x + n - 8) - shift)

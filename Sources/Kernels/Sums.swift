@@ -1,6 +1,10 @@
+import CKernels
+
 // Accurate, deterministic reductions over float buffers. Each sums blocks of 64 elements in
 // eight float lanes and adds the block totals in double, so the error does not grow with length
-// while the inner loop still runs on SIMD registers. The order of additions is fixed.
+// while the inner loop still runs on SIMD registers. The order of additions is fixed for each
+// instruction set; on AVX-512 (``KernelISA/active``) the blocks are added over 16 lanes, which
+// rounds differently than over 8.
 
 /// Elements per block summed in float before the block total is added in double.
 let sumBlock = 64
@@ -12,6 +16,7 @@ func load8(_ p: UnsafePointer<Float>, _ i: Int) -> SIMD8<Float> {
 
 /// The sum of `n` floats, accumulated as described above.
 public func sumBlocked(_ x: UnsafePointer<Float>, _ n: Int) -> Double {
+    if KernelISA.active == .avx512 { return membrane_sum_blocked_avx512(x, n) }
     var total: Double = 0
     var i = 0
     while i + sumBlock <= n {
@@ -28,6 +33,10 @@ public func sumBlocked(_ x: UnsafePointer<Float>, _ n: Int) -> Double {
 /// the corrected two-pass variance: `var = Σd²/n - (Σd/n)²`, free of cancellation.
 public func centeredMoments(_ x: UnsafePointer<Float>, _ n: Int, center: Float) -> (Double, Double) {
     var s1: Double = 0, s2: Double = 0
+    if KernelISA.active == .avx512 {
+        membrane_centered_moments_avx512(x, n, center, &s1, &s2)
+        return (s1, s2)
+    }
     let m = SIMD8<Float>(repeating: center)
     var i = 0
     while i + sumBlock <= n {
@@ -55,6 +64,10 @@ public func centeredMoments(_ x: UnsafePointer<Float>, _ n: Int, center: Float) 
 public func centeredDot(_ dy: UnsafePointer<Float>, _ x: UnsafePointer<Float>, _ n: Int, center: Float,
                         weight w: UnsafePointer<Float>? = nil) -> (Double, Double) {
     var s1: Double = 0, s2: Double = 0
+    if KernelISA.active == .avx512 {
+        membrane_centered_dot_avx512(dy, x, w, n, center, &s1, &s2)
+        return (s1, s2)
+    }
     let m = SIMD8<Float>(repeating: center)
     var i = 0
     while i + sumBlock <= n {

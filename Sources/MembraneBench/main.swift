@@ -5,6 +5,10 @@ import TensorEngine
 // `make bench`: long-running benchmarks, never part of `make test`.
 // Usage: MembraneBench [--runs N] [--only kernels|attention|gemm|unet|unet-small|training|scaling]
 BLASCoreSelection.ensureBestCore()
+do { _ = try KernelISA.validateEnvironment() } catch {
+    FileHandle.standardError.write(Data("MembraneBench: \(error)\n".utf8))
+    exit(2)
+}
 let args = CommandLine.arguments
 let runs = args.firstIndex(of: "--runs").flatMap { Int(args[$0 + 1]) } ?? 5
 let only = args.firstIndex(of: "--only").map { args[$0 + 1] }
@@ -13,7 +17,7 @@ let rowFilter = args.firstIndex(of: "--rows").map { args[$0 + 1] }
 
 print("# Membrane benchmarks")
 print("OpenBLAS kernels: \(BLAS.coreName) (\(BLASCoreSource(environment: ProcessInfo.processInfo.environment).explanation)); "
-      + "CPU: \(CPUFeatures.current)")
+      + "CPU: \(CPUFeatures.current); Membrane's kernels: \(KernelISA.active)")
 let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 let model = args.firstIndex(of: "--model").map { URL(fileURLWithPath: args[$0 + 1]) } ?? root.appendingPathComponent("models/shapesworld-a")
 if only == nil || only == "kernels" {

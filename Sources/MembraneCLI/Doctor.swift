@@ -24,6 +24,7 @@ struct Doctor: ParsableCommand {
         report("BLAS", Result { try blasSummary() }, &failures)
         report("cpu", Result { "\(CPUFeatures.current)" }, &failures)
         report("kernels", Result { blasKernelSummary() }, &failures)
+        report("ISA", Result { "Membrane's kernels run \(try KernelISA.validateEnvironment().explanation)" }, &failures)
         report("MPI", Result { try mpiSummary() }, &failures)
         report("ZeroMQ", Result { try zmqSummary() }, &failures)
         report("libpng", Result { try pngSummary() }, &failures)

@@ -1,9 +1,10 @@
-import Kernels
+@testable import Kernels
 import XCTest
 
-/// The unpacked small-matrix GEMM against a double-precision reference, at every edge of its
-/// blocking (rows 1...13 around the 6- and 12-row blocks, columns around the 8- and 16-wide
-/// panels), with A and B in both layouts, padded leading dimensions, alpha and beta.
+/// The unpacked small-matrix GEMM against a double-precision reference, on each vector
+/// instruction set this processor runs (AVX2, AVX-512), at every edge of its blocking (rows
+/// 1...13 around the 6-, 8- and 12-row blocks, columns around the 8-, 16- and 32-wide panels),
+/// with A and B in both layouts, padded leading dimensions, alpha and beta.
 final class SmallGemmTests: XCTestCase {
     struct Case {
         var ta: Transpose, tb: Transpose, m: Int, n: Int, k: Int, alpha: Float, beta: Float
@@ -48,13 +49,20 @@ final class SmallGemmTests: XCTestCase {
         }
     }
 
+    /// The vector instruction sets this processor runs.
+    let vectorISAs = supportedISAs.filter { $0 >= .avx2 }
+
     func testMatchesDoubleReferenceAtEveryBlockEdge() throws {
         try XCTSkipUnless(smallGemmAvailable, "needs AVX2 and FMA")
+        for isa in vectorISAs { KernelISA.withActive(isa) { matchesDoubleReference(isa) } }
+    }
+
+    func matchesDoubleReference(_ isa: KernelISA) {
         var seed: UInt64 = 1
         for ta in [Transpose.none, .transposed] {
             for tb in [Transpose.none, .transposed] {
-                for m in [1, 2, 5, 6, 7, 11, 12, 13] {
-                    for n in [1, 3, 8, 9, 15, 16, 17, 33] {
+                for m in [1, 2, 5, 6, 7, 8, 9, 11, 12, 13] {
+                    for n in [1, 3, 8, 9, 15, 16, 17, 31, 32, 33, 48, 49] {
                         for (k, alpha, beta) in [(1, Float(1), Float(0)), (7, 0.75, 1), (40, 1, 0.5)] {
                             seed += 1
                             let c = Case(ta: ta, tb: tb, m: m, n: n, k: k, alpha: alpha, beta: beta)
@@ -65,11 +73,11 @@ final class SmallGemmTests: XCTestCase {
                             for i in 0..<m {
                                 for j in 0..<n {
                                     let got = Double(out[i * o.ldc + j]), w = want[i * n + j]
-                                    XCTAssertEqual(got, w, accuracy: 1e-5 * Double(k) * 4 + 1e-6, "\(c) at (\(i), \(j))")
+                                    XCTAssertEqual(got, w, accuracy: 1e-5 * Double(k) * 4 + 1e-6, "\(isa) \(c) at (\(i), \(j))")
                                 }
                                 // Padding columns past n are never written.
                                 for j in n..<o.ldc where beta != 0 {
-                                    XCTAssertEqual(out[i * o.ldc + j], o.c[i * o.ldc + j], "\(c) wrote padding at (\(i), \(j))")
+                                    XCTAssertEqual(out[i * o.ldc + j], o.c[i * o.ldc + j], "\(isa) \(c) wrote padding at (\(i), \(j))")
                                 }
                             }
                         }
@@ -80,6 +88,23 @@ final class SmallGemmTests: XCTestCase {
     }
 
     /// Zero k leaves beta * C (and clears C, NaNs included, at beta 0).
+    /// AVX2 and AVX-512 give the same bits: one FMA chain per element over k in order on both.
+    func testInstructionSetsGiveTheSameBits() throws {
+        try XCTSkipUnless(KernelISA.avx512.runs(on: .current), "needs AVX-512")
+        for (ta, tb, m, n, k) in [(Transpose.none, Transpose.none, 37, 50, 70), (.transposed, .transposed, 9, 100, 33),
+                                  (.none, .transposed, 64, 16, 576), (.transposed, .none, 13, 8, 256)] {
+            let c = Case(ta: ta, tb: tb, m: m, n: n, k: k, alpha: 0.5, beta: 1)
+            let o = operands(c, seed: UInt64(m * n), fill: 0)
+            var results: [[Float]] = []
+            for isa in [KernelISA.avx2, .avx512] {
+                var out = o.c
+                KernelISA.withActive(isa) { run(c, a: o.a, lda: o.lda, b: o.b, ldb: o.ldb, into: &out, ldc: o.ldc) }
+                results.append(out)
+            }
+            XCTAssertEqual(results[0], results[1], "\(c)")
+        }
+    }
+
     func testZeroDepth() throws {
         try XCTSkipUnless(smallGemmAvailable, "needs AVX2 and FMA")
         var c: [Float] = [.nan, 2, 3, 4]
@@ -93,6 +118,10 @@ final class SmallGemmTests: XCTestCase {
     /// through `sgemm` split over cores: a batch split never changes the rounding.
     func testRowsDoNotDependOnBlocking() throws {
         try XCTSkipUnless(smallGemmAvailable, "needs AVX2 and FMA")
+        for isa in vectorISAs { KernelISA.withActive(isa) { rowsDoNotDependOnBlocking() } }
+    }
+
+    func rowsDoNotDependOnBlocking() {
         let c = Case(ta: .none, tb: .transposed, m: 29, n: 40, k: 96, alpha: 1, beta: 0)
         let o = operands(c, seed: 99, fill: 0)
         var whole = o.c

@@ -1,8 +1,9 @@
 #ifndef MEMBRANE_CKERNELS_H
 #define MEMBRANE_CKERNELS_H
 
-/* Kernels written with AVX2/FMA intrinsics, compiled for that instruction set per function and
-   called only after Kernels' CPUFeatures (from membrane_cpuid_read) says the processor has it. */
+/* Kernels written with AVX2/FMA or AVX-512 intrinsics, compiled for that instruction set per
+   function and called only when Kernels' KernelISA (from CPUFeatures, from membrane_cpuid_read)
+   chose it. The _avx512 functions need AVX-512 F, BW, VL and DQ besides AVX2 and FMA. */
 
 /* The cpuid words that name the vector instruction sets, and the XCR0 register that says which
    register states the operating system saves. All zero on other architectures; leaves the
@@ -53,5 +54,32 @@ void membrane_small_sgemm_avx2(long m, long n, long k, float alpha, const float 
 /* GEGLU of `rows` rows [a (half floats), gate (half floats)]: y[r, j] = a[j] * gelu(gate[j]),
    exact GELU through Kernels' erf approximation (absolute error below 1e-6). */
 void membrane_geglu_rows_avx2(const float *x, float *y, long rows, long half);
+
+/* membrane_small_sgemm_avx2 on 512-bit vectors, with the same results bit for bit; `panel`
+   holds k * 32 floats when bcs != 1. */
+void membrane_small_sgemm_avx512(long m, long n, long k, float alpha, const float *a, long ars, long acs,
+                                 const float *b, long brs, long bcs, float beta, float *c, long ldc, float *panel);
+
+/* membrane_exp_shifted_row_avx2 on 512-bit vectors (any n >= 1); the sum runs over 16 lanes. */
+float membrane_exp_shifted_row_avx512(const float *x, float *y, long n, float shift);
+
+/* membrane_geglu_rows_avx2 on 512-bit vectors. */
+void membrane_geglu_rows_avx512(const float *x, float *y, long rows, long half);
+
+/* y[i] = f(x[i]) for i < n (y may be x), f by `kind`: 0 SiLU x sigmoid(x), 1 exact GELU,
+   2 QuickGELU x sigmoid(1.702 x); the exponential and erf of Kernels' fastExp and fastErf. */
+void membrane_activation_avx512(int kind, const float *x, float *y, long n);
+
+/* dx[i] = g[i] f'(x[i]) for i < n (dx may be g), `kind` as membrane_activation_avx512's. */
+void membrane_activation_backward_avx512(int kind, const float *x, const float *g, float *dx, long n);
+
+/* The norm sums of Kernels/Sums.swift over 16 lanes: blocks of 64 floats added in float, the
+   block totals (and the elements past the last block) in double. sum_blocked returns the sum;
+   centered_moments gives sum d and sum d^2 with d = x - center; centered_dot gives sum g and
+   sum g (x - center) with g = dy, or dy * w when w is not NULL. */
+double membrane_sum_blocked_avx512(const float *x, long n);
+void membrane_centered_moments_avx512(const float *x, long n, float center, double *s1_out, double *s2_out);
+void membrane_centered_dot_avx512(const float *dy, const float *x, const float *w, long n, float center,
+                                  double *s1_out, double *s2_out);
 
 #endif
