@@ -3,8 +3,9 @@ SHELL := /bin/bash
 SWIFT ?= swift
 
 # Debian packages the system-library targets link against (see Package.swift).
-# iproute2 (ip, tc): the network namespaces of the test cluster (make cluster-test, make test).
-APT_PACKAGES := libopenblas-dev libopenmpi-dev openmpi-bin libzmq3-dev libpng-dev pkg-config iproute2
+# iproute2 (ip, tc): the network namespaces of the test cluster (make cluster-test, make test);
+# iputils-ping, python3: its link delay check and the userspace delay/loss relay (no netem).
+APT_PACKAGES := libopenblas-dev libopenmpi-dev openmpi-bin libzmq3-dev libpng-dev pkg-config iproute2 iputils-ping python3
 
 # Open MPI refuses to start as root without these; set for the test run only.
 MPI_ROOT_ENV := OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
@@ -42,7 +43,8 @@ help:
 	@echo "make test   deps, build everything with tests, run the test suite (as root it includes the"
 	@echo "            shortened cluster test: cluster/testnet/cluster-test.sh --quick)"
 	@echo "make cluster-test  deps, release build, a catalog run on 3 network-namespace hosts with faults"
-	@echo "                   (host killed, link down, netem delay/loss); needs root; prints the figures"
+	@echo "                   (host killed, link down, delay/loss by netem or a userspace relay);"
+	@echo "                   needs root; prints the figures"
 	@echo "make demo   deps, build, run membrane doctor and the demo"
 	@echo "make bench  deps, release build, run .build/release/MembraneBench"
 	@echo "make bench-compare  same work timed in PyTorch CPU (venv $(VENV)/) and Membrane, ratios in one table,"
