@@ -54,7 +54,7 @@ help:
 	@echo "make results  build, train the ShapesWorld membranes, evaluate them, write $(RESULTS_DOC) (a long run)"
 	@echo "              (MEMBRANE=binary, RESULTS_SEEDS=N (default $(RESULTS_SEEDS)), RESULTS_ITERATIONS=N,"
 	@echo "              RESULTS_STEPS=N, RESULTS_OUT=dir (default $(RESULTS_OUT)), RESULTS_DOC=path)"
-	@echo "make scripts-test  unit tests of the Python scripts in bench/ (no build, no PyTorch)"
+	@echo "make scripts-test  unit tests of the Python scripts in bench/ and cluster/testnet/ (no build, no PyTorch)"
 	@echo "make fuzz   build the fuzz targets (fuzz/), run each for FUZZ_RUNS=$(FUZZ_RUNS) executions, summary in"
 	@echo "            $(FUZZ_OUT)/summary.txt (FUZZ_TARGETS='safetensors ckpt' picks targets)"
 	@echo "make fuzz-quick  the same for FUZZ_QUICK_SECONDS=$(FUZZ_QUICK_SECONDS) seconds per target (part of make test)"
@@ -142,6 +142,7 @@ results: build
 
 scripts-test:
 	python3 -m unittest discover -s bench -p 'test_*.py' -v
+	python3 -m unittest discover -s cluster/testnet -p 'test_*.py' -v
 
 clean:
 	$(SWIFT) package clean

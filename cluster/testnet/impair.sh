@@ -21,7 +21,7 @@ impair() {
 }
 
 # relay_up HOST DELAY_MS LOSS_PERCENT: moves HOST's link into the relay namespace, joins that
-# namespace to the bridge by a second veth pair and starts link-relay.py between the two.
+# namespace to the bridge by a second veth pair and starts link_relay.py between the two.
 relay_up() {
     local host=$1 link relay wire ready i
     link=$(testnet_link "$host")
@@ -41,7 +41,7 @@ relay_up() {
     ip -n "$relay" link set "$link" promisc on up
     ip -n "$relay" link set bridge promisc on up
     # Ahead of the ranks it carries traffic for, so its timers stay close to the delay.
-    ip netns exec "$relay" nice -n -10 python3 "$here/link-relay.py" --delay-ms "$2" --loss-percent "$3" \
+    ip netns exec "$relay" nice -n -10 python3 "$here/link_relay.py" --delay-ms "$2" --loss-percent "$3" \
         --seed 1 --ready "$ready" "$link" bridge >"$TESTNET_STATE/relay-$host.log" 2>&1 &
     for i in $(seq 100); do
         [ -s "$ready" ] && return 0

@@ -9,7 +9,7 @@
 # impair: DELAY_MS one-way delay and LOSS_PERCENT loss each way on HOST's link, then prints the
 #     emulation used: "kernel netem" (a netem qdisc on both ends of the link) where the kernel
 #     has netem, otherwise "userspace relay": the link's root end moves into a namespace of its
-#     own, mbr-relay-HOST, where link-relay.py copies frames between it and a second veth pair to
+#     own, mbr-relay-HOST, where link_relay.py copies frames between it and a second veth pair to
 #     the bridge. TESTNET_IMPAIR=netem or relay forces one (netem then fails without netem).
 #     restore: undoes impair.
 # Needs root (network namespaces) and iproute2 (`make deps` installs it); the relay needs python3.

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
-"""link-relay.py: a user-space stand-in for `tc qdisc ... netem delay D loss L` on one link.
+"""link_relay.py: a user-space stand-in for `tc qdisc ... netem delay D loss L` on one link.
 
-Usage: link-relay.py [--delay-ms D] [--loss-percent L] [--seed S] [--ready FILE] IFACE_A IFACE_B
+Usage: link_relay.py [--delay-ms D] [--loss-percent L] [--seed S] [--ready FILE] IFACE_A IFACE_B
 
 Copies every Ethernet frame that arrives on IFACE_A to IFACE_B and the other way round, each one
 D milliseconds after it arrived, and drops L percent of the frames (per direction, decided by a
