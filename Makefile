@@ -3,9 +3,10 @@ SHELL := /bin/bash
 SWIFT ?= swift
 
 # Debian packages the system-library targets link against (see Package.swift).
-# iproute2 (ip, tc): the network namespaces of the test cluster (make cluster-test, make test).
-# chromium: renders the library report headless in ReportBrowserTests (make test).
-APT_PACKAGES := libopenblas-dev libopenmpi-dev openmpi-bin libzmq3-dev libpng-dev pkg-config iproute2 chromium
+# iproute2 (ip, tc): the network namespaces of the test cluster (make cluster-test, make test);
+# iputils-ping, python3: its link delay check and the userspace delay/loss relay (no netem).
+# chromium: renders the library report headless in ReportBrowserTests and CatalogGateTests (make test).
+APT_PACKAGES := libopenblas-dev libopenmpi-dev openmpi-bin libzmq3-dev libpng-dev pkg-config iproute2 iputils-ping python3 chromium
 
 # Open MPI refuses to start as root without these; set for the test run only.
 MPI_ROOT_ENV := OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
@@ -43,7 +44,8 @@ help:
 	@echo "make test   deps, build everything with tests, run the test suite (as root it includes the"
 	@echo "            shortened cluster test: cluster/testnet/cluster-test.sh --quick)"
 	@echo "make cluster-test  deps, release build, a catalog run on 3 network-namespace hosts with faults"
-	@echo "                   (host killed, link down, netem delay/loss); needs root; prints the figures"
+	@echo "                   (host killed, link down, delay/loss by netem or a userspace relay);"
+	@echo "                   needs root; prints the figures"
 	@echo "make demo   deps, build, run membrane doctor and the demo"
 	@echo "make bench  deps, release build, run .build/release/MembraneBench"
 	@echo "make bench-compare  same work timed in PyTorch CPU (venv $(VENV)/) and Membrane, ratios in one table,"
@@ -53,7 +55,7 @@ help:
 	@echo "make results  build, train the ShapesWorld membranes, evaluate them, write $(RESULTS_DOC) (a long run)"
 	@echo "              (MEMBRANE=binary, RESULTS_SEEDS=N (default $(RESULTS_SEEDS)), RESULTS_ITERATIONS=N,"
 	@echo "              RESULTS_STEPS=N, RESULTS_OUT=dir (default $(RESULTS_OUT)), RESULTS_DOC=path)"
-	@echo "make scripts-test  unit tests of the Python scripts in bench/ (no build, no PyTorch)"
+	@echo "make scripts-test  unit tests of the Python scripts in bench/ and cluster/testnet/ (no build, no PyTorch)"
 	@echo "make fuzz   build the fuzz targets (fuzz/), run each for FUZZ_RUNS=$(FUZZ_RUNS) executions, summary in"
 	@echo "            $(FUZZ_OUT)/summary.txt (FUZZ_TARGETS='safetensors ckpt' picks targets)"
 	@echo "make fuzz-quick  the same for FUZZ_QUICK_SECONDS=$(FUZZ_QUICK_SECONDS) seconds per target (part of make test)"
@@ -152,6 +154,7 @@ results: build
 
 scripts-test:
 	python3 -m unittest discover -s bench -p 'test_*.py' -v
+	python3 -m unittest discover -s cluster/testnet -p 'test_*.py' -v
 
 clean:
 	$(SWIFT) package clean

@@ -52,7 +52,7 @@ public func loadYAMLMapping(_ data: Data, source: String) throws -> [String: Any
     }
     if let node, let number = YAMLBase60Check.firstBase60Number(in: node) {
         let line = number.mark.map { " (line \($0.line))" } ?? ""
-        throw fail("'\(number.string)' is a YAML 1.1 base-60 number\(line); write numbers in decimal, or quote text that contains ':'")
+        throw fail("'\(number.string)' is a YAML 1.1 base-60 number\(line); write numbers in decimal, or quote text that contains ':' (with no !!int or !!float tag)")
     }
     let value = node?.any
     guard let mapping = value as? [String: Any] else {

@@ -1,16 +1,18 @@
 import Yams
 
-/// Finds YAML 1.1 base-60 numbers (`1:30` for 90, `190:20:30.15`) among plain scalars.
+/// Finds YAML 1.1 base-60 numbers (`1:30` for 90, `190:20:30.15`): plain scalars of that shape,
+/// and any scalar tagged `!!int` or `!!float` whose text contains `:` (`!!int "1:2:3"`).
 ///
 /// Yams reads them as numbers, and traps on a base-60 integer too large for `Int`
-/// (`2772775542775541754:4`); a value such as `seed: 1:30` would also silently mean 90. Configs
-/// and catalogs have no use for them, so the loader refuses them before any value is built.
+/// (`2772775542775541754:4`, or `!!int` with a dozen `:` groups); a value such as `seed: 1:30`
+/// would also silently mean 90. Configs and catalogs have no use for them, so the loader refuses
+/// them before any value is built.
 enum YAMLBase60Check {
-    /// The first plain scalar in `node` that Yams resolved to a number written with `:`.
+    /// The first scalar in `node` that Yams would read as a number written with `:`.
     static func firstBase60Number(in node: Node) -> Node.Scalar? {
         switch node {
         case .scalar(let scalar):
-            return scalar.style == .plain && isBase60(scalar.string) ? scalar : nil
+            return readsAsBase60(scalar) ? scalar : nil
         case .mapping(let mapping):
             for (key, value) in mapping {
                 if let found = firstBase60Number(in: key) ?? firstBase60Number(in: value) { return found }
@@ -22,6 +24,15 @@ enum YAMLBase60Check {
             }
             return nil
         }
+    }
+
+    /// Whether Yams reads `scalar` as a base-60 number: plain text of that shape, or text with a
+    /// `:` under an int or float tag, written (`!!int`, `!<tag:yaml.org,2002:int>`) or resolved.
+    static func readsAsBase60(_ scalar: Node.Scalar) -> Bool {
+        if scalar.style == .plain && isBase60(scalar.string) { return true }
+        guard scalar.string.contains(":") else { return false }
+        let tag = Node.scalar(scalar).tag.description
+        return tag == Tag.Name.int.rawValue || tag == Tag.Name.float.rawValue
     }
 
     /// Whether plain text has the shape of a YAML 1.1 base-60 number: an optional sign, digits

@@ -106,4 +106,16 @@ final class YAMLLimitsTests: XCTestCase {
         let quoted = try loadYAMLMapping(Data("target: \"1:30\"\npositive: 'a: b'\n".utf8), source: "inline")
         XCTAssertEqual(quoted["target"] as? String, "1:30")
     }
+
+    /// An `!!int` or `!!float` tag makes Yams read any text with `:` as base 60, whatever its
+    /// shape or quotes; a dozen groups overflowed `Int` and trapped (found by the config and
+    /// catalog fuzz targets). Such values are refused; quoted text under `!!str` stays text.
+    func testTaggedBase60NumbersAreRefused() throws {
+        try assertRefused("x: !!int 1:2:3:4:5:6:7:8:9:10:11:12\n", mentions: ["'1:2:3:4:5:6:7:8:9:10:11:12'", "base-60", "line 1"])
+        try assertRefused("target: red\nseed: !!int \"20:x:40\"\n", mentions: ["'20:x:40'", "base-60", "line 2"])
+        try assertRefused("target: red\nlr: !<tag:yaml.org,2002:float> '1:30'\n", mentions: ["'1:30'", "line 2"])
+        try assertRefused("!!int 1:2:3:4:5:6:7:8:9:10:11:12: red\n", mentions: ["base-60", "line 1"])
+        let text = try loadYAMLMapping(Data("target: !!str \"1:30\"\n".utf8), source: "inline")
+        XCTAssertEqual(text["target"] as? String, "1:30")
+    }
 }

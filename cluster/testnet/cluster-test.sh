@@ -9,7 +9,9 @@
 #   (a)    kill -9 of every process of host b mid-run; re-run
 #   (b)    host c's link down mid-iteration; link up again; re-run
 #   (d)    the rank on host c hangs (SIGSTOP; daemon and link stay up) mid-run; re-run
-#   (c)    50 ms delay and 1% loss each way on host c's link for a whole run
+#   (c)    50 ms delay and 1% loss each way on host c's link for a whole run: kernel netem where
+#          the kernel has it, otherwise a userspace relay (testnet.sh impair); the delay is
+#          checked by ping (median RTT must be 2 x 50 ms + at most 50 ms) before the run
 # Every re-run and (c) must end 0 with membranes byte-identical (cmp) to the clean run's; a
 # faulted run must end non-zero within DETECT_LIMIT seconds. --quick: clean run and (a) only
 # (FAULTS="a b d c" picks faults). mpirun gets short OOB TCP keepalives, so a daemon cut off
@@ -17,8 +19,9 @@
 #
 # Environment: MEMBRANE (binary, default .build/release/membrane; or --membrane), HEARTBEAT_TIMEOUT (s, default
 # 10), RUN_TIMEOUT (s per run, default 300), KEEP=1 keeps the work folder, REQUIRE_NETEM=1
-# fails (c) on a kernel without netem (otherwise reported NOT RUN). Needs root. Exit
-# codes: 0 passed, 1 failed, 77 network namespaces unavailable (testnet.sh).
+# fails (c) on a kernel without netem instead of using the relay, TESTNET_IMPAIR=relay uses the
+# relay even where netem works. Needs root. Exit codes: 0 passed, 1 failed, 77 network
+# namespaces unavailable (testnet.sh).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -38,6 +41,8 @@ HEARTBEAT_TIMEOUT=${HEARTBEAT_TIMEOUT:-10}
 RUN_TIMEOUT=${RUN_TIMEOUT:-300}
 # A lost host must end the run within the heartbeat timeout plus this margin.
 DETECT_LIMIT=$((HEARTBEAT_TIMEOUT + 30))
+IMPAIR_DELAY_MS=50
+IMPAIR_LOSS_PERCENT=1
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 
 say() { echo "cluster-test: $*"; }
@@ -49,6 +54,7 @@ command -v mpirun >/dev/null || fail "mpirun not found (make deps)"
 
 work=$(mktemp -d /tmp/membrane-cluster.XXXXXX)
 mpirun_pid=""
+ping_pid=""
 # stop_run: ends a run still going (mpirun under timeout): TERM, then KILL after 10 s.
 stop_run() {
     [ -n "$mpirun_pid" ] || return 0
@@ -64,6 +70,7 @@ cleanup() {
     local status=$?
     set +e
     stop_run
+    [ -z "$ping_pid" ] || kill "$ping_pid" 2>/dev/null
     "$here/testnet.sh" down
     if [ "$status" -ne 0 ] || [ "${KEEP:-0}" = 1 ]; then say "logs kept in $work"; else rm -rf "$work"; fi
     exit "$status"
@@ -101,6 +108,19 @@ reboot() {
         pids=$(ip netns pids "$TESTNET_PREFIX-$host" 2>/dev/null || true)
         [ -z "$pids" ] || kill -9 $pids 2>/dev/null || true
     done
+}
+
+# median_of_pings FILE: the median round-trip time (ms) of the replies ping wrote to FILE.
+median_of_pings() {
+    sed -n 's/.* time=\([0-9.]*\) ms.*/\1/p' "$1" | sort -n \
+        | awk '{ v[NR] = $1 } END { if (NR == 0) print "n/a"; else if (NR % 2) print v[(NR + 1) / 2]; else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
+# median_rtt FILE COUNT: pings host c from host a COUNT times (0.2 s apart) into FILE; prints
+# the median round-trip time in ms.
+median_rtt() {
+    ip netns exec "$TESTNET_PREFIX-a" ping -n -c "$2" -i 0.2 -W 2 "$(testnet_address c)" >"$1" 2>&1 || true
+    median_of_pings "$1"
 }
 
 now() { date +%s.%N; }
@@ -212,19 +232,27 @@ if has d; then
         || fail "(d): the coordinator did not give up the silent rank with exit 4 (log $work/d.log)"
 fi
 if has c; then
-    say "(c) 50 ms delay and 1% loss each way on host c's link for a whole run"
-    if ! tc qdisc add dev "$(testnet_link c)" root netem delay 50ms loss 1% 2>"$work/netem.err"; then
-        # Kernels built without CONFIG_NET_SCH_NETEM (some VMs) have no netem qdisc.
-        [ "${REQUIRE_NETEM:-0}" != 1 ] || fail "(c): no netem qdisc: $(cat "$work/netem.err")"
-        netem_missing=$(cat "$work/netem.err")
-    else
-        ip netns exec "$TESTNET_PREFIX-c" tc qdisc add dev eth0 root netem delay 50ms loss 1%
-        run_clean "$work/netem" netem
-        netem_wall=$wall
-        tc qdisc del dev "$(testnet_link c)" root
-        ip netns exec "$TESTNET_PREFIX-c" tc qdisc del dev eth0 root
-        same "$work/netem" netem
-    fi
+    say "(c) ${IMPAIR_DELAY_MS} ms delay and ${IMPAIR_LOSS_PERCENT}% loss each way on host c's link for a whole run"
+    rtt_before=$(median_rtt "$work/ping-before.txt" 20)
+    [ "${REQUIRE_NETEM:-0}" = 1 ] && export TESTNET_IMPAIR=netem
+    emulation=$("$here/testnet.sh" impair c "$IMPAIR_DELAY_MS" "$IMPAIR_LOSS_PERCENT") \
+        || fail "(c): cannot impair host c's link (REQUIRE_NETEM=1 needs a kernel with netem)"
+    rtt_impaired=$(median_rtt "$work/ping-impaired.txt" 20)
+    say "(c) emulation: $emulation; ping a -> c median RTT ${rtt_impaired} ms (${rtt_before} ms before)"
+    # The delay must be in effect: two crossings of the link, at most 50 ms of scheduling late.
+    awk -v r="$rtt_impaired" -v d="$IMPAIR_DELAY_MS" 'BEGIN { exit !(r >= 2 * d && r < 2 * d + 50) }' \
+        || fail "(c): median RTT ${rtt_impaired} ms through the $emulation, expected 2 x ${IMPAIR_DELAY_MS} ms"
+    ip netns exec "$TESTNET_PREFIX-a" ping -n -i 1 "$(testnet_address c)" >"$work/ping-run.txt" 2>&1 &
+    ping_pid=$!
+    run_clean "$work/netem" netem
+    netem_wall=$wall
+    kill "$ping_pid" 2>/dev/null; wait "$ping_pid" 2>/dev/null || true
+    ping_pid=""
+    rtt_run=$(median_of_pings "$work/ping-run.txt")
+    netem_counts=$(tc -s qdisc show dev "$(testnet_link c)" 2>/dev/null | grep -o 'dropped [0-9]*' | head -1 || true)
+    netem_counts=${netem_counts:+root end: $netem_counts}
+    relay_counts=$("$here/testnet.sh" restore c)
+    same "$work/netem" netem
 fi
 
 echo
@@ -233,8 +261,9 @@ say "clean run: ${clean_wall} s"
 has a && say "(a) host b killed: run ended (exit ${status_a}) ${detect_a} s after the fault; re-run byte-identical"
 has b && say "(b) host c cut off: run ended (exit ${status_b}) ${detect_b} s after the fault; re-run byte-identical"
 has d && say "(d) rank on host c hung: coordinator gave up after its heartbeat timeout, exit ${status_d} ${detect_d} s after the fault; re-run byte-identical"
-if has c && [ -n "${netem_missing:-}" ]; then
-    say "(c) NOT RUN: this kernel has no netem qdisc (tc: $netem_missing); it needs CONFIG_NET_SCH_NETEM (REQUIRE_NETEM=1 makes this a failure)"
-elif has c; then say "(c) netem 50 ms + 1% loss each way: ${netem_wall} s vs ${clean_wall} s clean (x$(awk -v a="$netem_wall" -v b="$clean_wall" 'BEGIN { printf "%.2f", a / b }')); byte-identical"
+if has c; then
+    say "(c) $emulation, ${IMPAIR_DELAY_MS} ms + ${IMPAIR_LOSS_PERCENT}% loss each way on host c's link: ${netem_wall} s vs ${clean_wall} s clean (x$(awk -v a="$netem_wall" -v b="$clean_wall" 'BEGIN { printf "%.2f", a / b }')); byte-identical"
+    say "(c) ping a -> c median RTT: ${rtt_before} ms unimpaired, ${rtt_impaired} ms impaired and idle, ${rtt_run} ms during the run"
+    [ -z "$relay_counts$netem_counts" ] || say "(c) ${relay_counts}${netem_counts}"
 fi
 say "passed"

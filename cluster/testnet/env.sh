@@ -37,3 +37,12 @@ testnet_address() {
 
 # testnet_link HOST: the root-namespace end of a host's veth pair (its "cable").
 testnet_link() { echo "${TESTNET_PREFIX}-v$1"; }
+
+# relay_namespace HOST: the namespace of HOST's userspace link relay (testnet.sh impair).
+relay_namespace() { echo "${TESTNET_PREFIX}-relay-$1"; }
+
+# relay_link HOST: the root-namespace end of the veth pair from HOST's relay to the bridge.
+relay_link() { echo "${TESTNET_PREFIX}-r$1"; }
+
+# Where testnet.sh impair keeps the relay's ready file and log.
+TESTNET_STATE=${TESTNET_STATE:-/tmp/${TESTNET_PREFIX}-testnet}

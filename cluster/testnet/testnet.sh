@@ -1,10 +1,18 @@
 #!/bin/bash
-# testnet.sh up|down|status|hostfile FILE: the three-host test network (see env.sh).
+# testnet.sh up|down|status|hostfile FILE|impair HOST DELAY_MS LOSS_PERCENT|restore HOST: the
+# three-host test network (see env.sh).
 #
 # up: removes leftovers of an earlier run, then creates the bridge, the namespaces and the veth
 #     pairs, and checks that every host reaches every other one. down: removes everything up
-#     created (namespaces with their processes, veths, bridge, qdiscs); safe to run repeatedly.
-# Needs root (network namespaces) and iproute2 (`make deps` installs it).
+#     and impair created (namespaces with their processes, veths, bridge, qdiscs, relays); safe
+#     to run repeatedly.
+# impair: DELAY_MS one-way delay and LOSS_PERCENT loss each way on HOST's link, then prints the
+#     emulation used: "kernel netem" (a netem qdisc on both ends of the link) where the kernel
+#     has netem, otherwise "userspace relay": the link's root end moves into a namespace of its
+#     own, mbr-relay-HOST, where link_relay.py copies frames between it and a second veth pair to
+#     the bridge. TESTNET_IMPAIR=netem or relay forces one (netem then fails without netem).
+#     restore: undoes impair.
+# Needs root (network namespaces) and iproute2 (`make deps` installs it); the relay needs python3.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/env.sh"
@@ -17,16 +25,22 @@ require() {
     command -v tc >/dev/null || die "tc not found: install iproute2 (make deps)"
 }
 
+# remove_namespace NS: kills every process in NS, then deletes it (and the veths inside).
+remove_namespace() {
+    local pids
+    ip netns list | grep -qw "$1" || return 0
+    pids=$(ip netns pids "$1" 2>/dev/null || true)
+    [ -z "$pids" ] || kill -9 $pids 2>/dev/null || true
+    ip netns delete "$1" 2>/dev/null || true
+}
+
 down() {
-    local host ns pids
+    local host
     for host in "${TESTNET_HOSTS[@]}"; do
-        ns=$TESTNET_PREFIX-$host
-        if ip netns list | grep -qw "$ns"; then
-            pids=$(ip netns pids "$ns" 2>/dev/null || true)
-            [ -z "$pids" ] || kill -9 $pids 2>/dev/null || true
-            ip netns delete "$ns" 2>/dev/null || true
-        fi
+        remove_namespace "$(relay_namespace "$host")"
+        remove_namespace "$TESTNET_PREFIX-$host"
         ip link delete "$(testnet_link "$host")" 2>/dev/null || true
+        ip link delete "$(relay_link "$host")" 2>/dev/null || true
     done
     ip link delete "$TESTNET_BRIDGE" 2>/dev/null || true
 }
@@ -82,6 +96,9 @@ status() {
         if ip netns list | grep -qw "$TESTNET_PREFIX-$host"; then
             echo "host $host: $(ip -n "$TESTNET_PREFIX-$host" -br addr show eth0 2>/dev/null)"
             tc qdisc show dev "$(testnet_link "$host")" 2>/dev/null | grep netem || true
+            if ip netns list | grep -qw "$(relay_namespace "$host")"; then
+                echo "host $host: link through a userspace relay"
+            fi
         else
             echo "host $host: absent"
         fi
@@ -95,10 +112,14 @@ hostfile() {
     for address in "${TESTNET_ADDRESSES[@]}"; do echo "$address slots=1" >> "$1"; done
 }
 
+source "$here/impair.sh"
+
 case "${1:-}" in
     up) require; up ;;
     down) require; down ;;
     status) status ;;
     hostfile) [ -n "${2:-}" ] || die "usage: testnet.sh hostfile FILE"; hostfile "$2" ;;
-    *) die "usage: testnet.sh up|down|status|hostfile FILE" ;;
+    impair) [ $# -eq 4 ] || die "usage: testnet.sh impair HOST DELAY_MS LOSS_PERCENT"; require; impair "$2" "$3" "$4" ;;
+    restore) [ $# -eq 2 ] || die "usage: testnet.sh restore HOST"; require; restore "$2" ;;
+    *) die "usage: testnet.sh up|down|status|hostfile FILE|impair HOST DELAY_MS LOSS_PERCENT|restore HOST" ;;
 esac
