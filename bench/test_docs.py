@@ -177,9 +177,13 @@ class ResultsPageTests(unittest.TestCase):
 
 class PerformancePageTests(unittest.TestCase):
     def test_page(self):
-        table = [("sgemm 2048^3", 0.262, 0.260, "1.01"),
-                 ("training iteration, red.yaml (reference loop)", 0.476, 2.45, "0.19"),
-                 ("only in MembraneBench", 0.0123, None, "-")]
+        table = compare_pytorch.combined_rows(
+            {"sgemm 2048^3": 0.260, "training iteration, red.yaml": 2.45,
+             "SD v1.5 UNet forward + backward 64x64, batch 1": 20.0},
+            {"sgemm 2048^3": (0.262, ""), "training iteration, red.yaml": (0.476, ""),
+             "SD v1.5 UNet forward + backward 64x64, batch 1": (12.0, "peak RSS 4.50 GB"),
+             "only in MembraneBench": (0.0123, "")},
+            {"SD v1.5 UNet forward + backward 64x64, batch 1": (4_500_000_000, 5_120_000_000)})
         text = compare_pytorch.performance_page(
             "2025-01-02 03:04 UTC", ".venv/bin/python bench/compare_pytorch.py --runs 5",
             [".build/release/MembraneBench --runs 5 --model models/shapesworld-a"],
@@ -196,9 +200,13 @@ class PerformancePageTests(unittest.TestCase):
         self.assertIn("- CPU: ", text)
         self.assertIn(".venv/bin/python bench/compare_pytorch.py --runs 5\n", text)
         self.assertIn("# then: .build/release/MembraneBench --runs 5 --model models/shapesworld-a", text)
-        self.assertIn("| sgemm 2048^3 | 262.00 ms | 260.00 ms | 1.01 |", text)
-        self.assertIn("| training iteration, red.yaml (reference loop) | 476.00 ms | 2.45 s | 0.19 |", text)
-        self.assertIn("| only in MembraneBench | 12.30 ms | - | - |", text)
+        self.assertIn("| benchmark | Membrane | PyTorch | Membrane/PyTorch | Membrane peak RSS | PyTorch peak RSS |\n"
+                      "|---|---|---|---|---|---|\n", text)
+        self.assertIn("| sgemm 2048^3 | 262.00 ms | 260.00 ms | 1.01 | - | - |", text)
+        self.assertIn("| training iteration, red.yaml (reference loop) | 476.00 ms | 2.45 s | 0.19 | - | - |", text)
+        self.assertIn("| SD v1.5 UNet forward + backward 64x64, batch 1 | 12.00 s | 20.00 s | 0.60 | 4.50 GB | 5.12 GB |",
+                      text)
+        self.assertIn("| only in MembraneBench | 12.30 ms | - | - | - | - |", text)
         self.assertIn("- 1-minute load average: PyTorch start 0.5, Membrane start 2.0, end 2.1", text)
         self.assertNotIn("busy", text)
 

@@ -31,6 +31,9 @@ public final class SyntheticSource: TensorSource {
 
     public func shape(of name: String) -> [Int]? { requested[name] ?? [] }
 
+    /// Number of scalars handed out so far (the parameter count of the layers built from it).
+    public var scalarCount: Int { requested.values.reduce(0) { $0 + $1.reduce(1, *) } }
+
     func expect(_ name: String, shape: [Int]) { requested[name] = shape }
 
     public func floats(_ name: String) throws -> [Float] {
