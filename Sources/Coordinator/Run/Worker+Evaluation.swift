@@ -22,10 +22,11 @@ extension Worker {
         let run = ClassEvaluation(options: options, model: model, scorer: scorer)
         let units = ClassEvaluation.units(count: run.prompts.count, rank: group.rank, size: group.size)
         var results: [ClassEvaluation.UnitResult] = []
-        for unit in units {
+        for (done, unit) in units.enumerated() {
             results.append(try run.result(unit: unit) { step in
                 self.heartbeat(job: job.name, iteration: trainer.iteration, unit: step)
             })
+            logger.info("\(job.name): evaluated prompt \(done + 1)/\(units.count) of this rank (\(run.prompts.count) in all)")
         }
         let gathered = try group.gather(try JSONEncoder().encode(results), root: 0)
         guard isLeader, let gathered else { return }
