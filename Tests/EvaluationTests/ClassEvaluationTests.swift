@@ -28,7 +28,12 @@ final class ClassEvaluationTests: XCTestCase {
     func activeMembrane() -> Membrane {
         var membrane = Membrane(sites: Fixtures.model.unet.adapterSites, targets: ["red"], seed: 1)
         var rng = RandomSource(seed: 9)
-        for (k, l) in membrane.layers { membrane.layers[k]?.up = Tensor.randn(l.up.shape, using: &rng) * 0.5 }
+        // In key order: a dictionary's iteration order differs between instances, and every call
+        // must make the same membrane (the units are cached across tests).
+        for key in membrane.layers.keys.sorted() {
+            guard let shape = membrane.layers[key]?.up.shape else { continue }
+            membrane.layers[key]?.up = Tensor.randn(shape, using: &rng) * 0.5
+        }
         return membrane
     }
 
