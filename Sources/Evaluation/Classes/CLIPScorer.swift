@@ -16,16 +16,13 @@ public struct CLIPScorer: PictureScorer {
         model = try CLIPModel.load(folder: folder)
     }
 
-    public func classSimilarities(_ pictures: [Image], classes: [EvaluationClass]) throws -> [[Double]] {
+    /// Embeds every picture once, and the class texts with the prompt in one text batch.
+    public func similarities(_ pictures: [Image], classes: [EvaluationClass], prompt: String) throws -> Similarities {
         let images = try model.imageEmbeddings(pictures, normalized: true)
-        let texts = model.textEmbeddings(classes.map(\.text), normalized: true)
-        return images.map { image in texts.map { CLIPScorer.dot(image, $0) } }
-    }
-
-    public func promptSimilarities(_ pictures: [Image], prompts: [String]) throws -> [Double]? {
-        let images = try model.imageEmbeddings(pictures, normalized: true)
-        let texts = model.textEmbeddings(prompts, normalized: true)
-        return zip(images, texts).map { CLIPScorer.dot($0.0, $0.1) }
+        let texts = model.textEmbeddings(classes.map(\.text) + [prompt], normalized: true)
+        let classTexts = texts.dropLast(), promptText = texts[texts.count - 1]
+        return Similarities(classes: images.map { image in classTexts.map { CLIPScorer.dot(image, $0) } },
+                            prompt: images.map { CLIPScorer.dot($0, promptText) })
     }
 
     /// The dot product in double precision (the cosine of two unit vectors).

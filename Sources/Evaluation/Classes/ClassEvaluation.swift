@@ -100,8 +100,9 @@ public struct ClassEvaluation {
                 try Image(chw: $0.scalars, channels: $0.shape[0], height: $0.shape[1], width: $0.shape[2])
             }
             pictures.append(images.map(PictureData.init))
-            similarities.append(try scorer.classSimilarities(images, classes: plan.classes))
-            if let own = try scorer.promptSimilarities(images, prompts: images.map { _ in prompt.text }) {
+            let found = try scorer.similarities(images, classes: plan.classes, prompt: prompt.text)
+            similarities.append(found.classes)
+            if let own = found.prompt {
                 promptSimilarities.append(own)
             } else {
                 hasPromptScores = false

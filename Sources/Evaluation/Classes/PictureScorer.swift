@@ -8,11 +8,23 @@ import Images
 public protocol PictureScorer {
     /// The reader's name in reports, e.g. "clip:/models/clip-vit-base-patch32" or "shapesworld".
     var name: String { get }
+    /// For every picture, its similarity to every class (in class order), and to `prompt`, the
+    /// text all of them were drawn from (`nil` when the reader cannot compare a picture with
+    /// free text). One call reads each picture once.
+    func similarities(_ pictures: [Image], classes: [EvaluationClass], prompt: String) throws -> Similarities
+}
+
+/// What a ``PictureScorer`` found in a set of pictures drawn from one prompt.
+public struct Similarities: Sendable, Equatable {
     /// For every picture, its similarity to every class, in class order.
-    func classSimilarities(_ pictures: [Image], classes: [EvaluationClass]) throws -> [[Double]]
-    /// For every picture, its similarity to its own prompt (same order), or `nil` when the
-    /// reader cannot compare a picture with free text.
-    func promptSimilarities(_ pictures: [Image], prompts: [String]) throws -> [Double]?
+    public var classes: [[Double]]
+    /// For every picture, its similarity to its prompt; `nil` when the reader has none.
+    public var prompt: [Double]?
+
+    public init(classes: [[Double]], prompt: [Double]?) {
+        self.classes = classes
+        self.prompt = prompt
+    }
 }
 
 /// The ShapesWorld reader as a ``PictureScorer``: a class is a ShapesWorld colour or shape word,
@@ -29,14 +41,13 @@ public struct ShapesWorldScorer: PictureScorer {
         }
     }
 
-    public func classSimilarities(_ pictures: [Image], classes: [EvaluationClass]) throws -> [[Double]] {
+    public func similarities(_ pictures: [Image], classes: [EvaluationClass], prompt: String) throws -> Similarities {
         try ShapesWorldScorer.check(classes)
         let concepts = classes.compactMap { ShapesWorldConcept(word: $0.name) }
-        return pictures.map { picture in
+        let seen: [[Double]] = pictures.map { picture in
             let reading = ShapesWorldReader.read(picture)
             return concepts.map { $0.isSeen(colour: reading.colour, shape: reading.shape) ? 1 : 0 }
         }
+        return Similarities(classes: seen, prompt: nil)
     }
-
-    public func promptSimilarities(_ pictures: [Image], prompts: [String]) throws -> [Double]? { nil }
 }
