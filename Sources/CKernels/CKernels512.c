@@ -61,11 +61,8 @@ AVX512 static inline __m512 exp16(__m512 x) {
     return _mm512_mask_mov_ps(y, _mm512_cmp_ps_mask(x, x, _CMP_UNORD_Q), x);
 }
 
-/* erf on 16 lanes, as Kernels' fastErf (same constants, an exact division for t). */
-AVX512 static inline __m512 erf16(__m512 x) {
-    const __m512 sign_mask = _mm512_set1_ps(-0.0f), one = _mm512_set1_ps(1.0f);
-    const __m512 sign = _mm512_and_ps(x, sign_mask), a = _mm512_andnot_ps(sign_mask, x);
-    const __m512 t = _mm512_div_ps(one, _mm512_fmadd_ps(a, _mm512_set1_ps(0.39f), one));
+/* erf's series in t = 1 / (1 + 0.39 |x|), as Kernels' fastErf: erf |x| = 1 - series * e^(-x^2). */
+AVX512 static inline __m512 erf_series16(__m512 t) {
     __m512 q = _mm512_set1_ps(-0.2275373786687851f);
     q = _mm512_fmadd_ps(q, t, _mm512_set1_ps(0.8866654634475708f));
     q = _mm512_fmadd_ps(q, t, _mm512_set1_ps(-0.6354020237922668f));
@@ -73,6 +70,15 @@ AVX512 static inline __m512 erf16(__m512 x) {
     q = _mm512_fmadd_ps(q, t, _mm512_set1_ps(0.09138785302639008f));
     q = _mm512_fmadd_ps(q, t, _mm512_set1_ps(0.23532530665397644f));
     q = _mm512_mul_ps(q, t);
+    return q;
+}
+
+/* erf on 16 lanes, as Kernels' fastErf (same constants, an exact division for t). */
+AVX512 static inline __m512 erf16(__m512 x) {
+    const __m512 sign_mask = _mm512_set1_ps(-0.0f), one = _mm512_set1_ps(1.0f);
+    const __m512 sign = _mm512_and_ps(x, sign_mask), a = _mm512_andnot_ps(sign_mask, x);
+    const __m512 t = _mm512_div_ps(one, _mm512_fmadd_ps(a, _mm512_set1_ps(0.39f), one));
+    const __m512 q = erf_series16(t);
     const __m512 e = _mm512_fnmadd_ps(q, exp16(_mm512_sub_ps(_mm512_setzero_ps(), _mm512_mul_ps(a, a))), one);
     return _mm512_or_ps(e, sign);
 }
@@ -161,13 +167,7 @@ AVX512 static inline __m512 geglu_gelu16(__m512 x) {
     const __m512 d = _mm512_fmadd_ps(a, _mm512_set1_ps(0.39f), one);
     __m512 t = _mm512_rcp14_ps(d);
     t = _mm512_mul_ps(t, _mm512_fnmadd_ps(d, t, _mm512_set1_ps(2.0f)));
-    __m512 q = _mm512_set1_ps(-0.2275373786687851f);
-    q = _mm512_fmadd_ps(q, t, _mm512_set1_ps(0.8866654634475708f));
-    q = _mm512_fmadd_ps(q, t, _mm512_set1_ps(-0.6354020237922668f));
-    q = _mm512_fmadd_ps(q, t, _mm512_set1_ps(0.649560809135437f));
-    q = _mm512_fmadd_ps(q, t, _mm512_set1_ps(0.09138785302639008f));
-    q = _mm512_fmadd_ps(q, t, _mm512_set1_ps(0.23532530665397644f));
-    q = _mm512_mul_ps(q, t);
+    const __m512 q = erf_series16(t);
     const __m512 e = _mm512_fnmadd_ps(q, exp_nonpositive16(_mm512_sub_ps(_mm512_setzero_ps(), _mm512_mul_ps(a, a))), one);
     const __m512 erf = _mm512_or_ps(e, sign);
     return _mm512_mul_ps(_mm512_mul_ps(_mm512_set1_ps(0.5f), x), _mm512_add_ps(one, erf));
