@@ -153,12 +153,14 @@ extension AttentionProblem {
 /// head. `q`, `out` are [B, Tq, H*D]; `k`, `v` are [B, Tk, H*D].
 ///
 /// With `keep` (only where ``AttentionProblem/keepsProbabilities``), the probabilities are left
-/// there for ``attentionBackward(_:q:k:v:out:dOut:dq:dk:dv:kept:)``, which then need not
-/// recompute them.
+/// there for ``attentionBackward(_:q:k:v:out:dOut:dq:dk:dv:kept:logSumExp:)``, which then need
+/// not recompute them. Where ``AttentionProblem/usesFlash``, the flash kernel runs, and
+/// `logSumExp` (``AttentionProblem/logSumExpCount`` floats) receives what its backward needs.
 public func attentionForward(_ s: AttentionProblem, q: UnsafePointer<Float>, k: UnsafePointer<Float>,
                              v: UnsafePointer<Float>, out: UnsafeMutablePointer<Float>,
-                             keep: AttentionProbabilities? = nil) {
+                             keep: AttentionProbabilities? = nil, logSumExp: UnsafeMutablePointer<Float>? = nil) {
     precondition(keep == nil || s.keepsProbabilities, "attention: this problem cannot keep its probabilities")
+    if s.usesFlash { return flashForward(s, q: q, k: k, v: v, out: out, logSumExp: logSumExp) }
     if s.usesSmallHeadScores { return fusedSmallHeadForward(s, q: q, k: k, v: v, out: out, keep: keep) }
     let chunks = s.chunksPerHead, w = s.width, d = s.headDim, rows = s.chunkRows
     runAttentionItems(s.batch * s.heads * chunks, scratch: rows * s.keys + rows + s.transposedKeysScratch) { item, buffer in
@@ -218,13 +220,18 @@ func transposeHead(_ src: UnsafePointer<Float>, rows: Int, width: Int, stride: I
 /// where `dS = P * (dOut V^T - rowsum(dOut * out))`. Any of `dq`, `dk`, `dv` may be `nil` to
 /// skip that gradient and the work only it needs (with only `dv`, no `dS` is formed).
 ///
-/// With `kept` (filled by the forward), the probabilities are read from there instead.
+/// With `kept` (filled by the forward), the probabilities are read from there instead; with
+/// `logSumExp` from a flash forward, the flash backward runs.
 public func attentionBackward(_ s: AttentionProblem, q: UnsafePointer<Float>, k: UnsafePointer<Float>,
                               v: UnsafePointer<Float>, out: UnsafePointer<Float>, dOut: UnsafePointer<Float>,
                               dq: UnsafeMutablePointer<Float>?, dk: UnsafeMutablePointer<Float>?,
-                              dv: UnsafeMutablePointer<Float>?, kept: AttentionProbabilities? = nil) {
+                              dv: UnsafeMutablePointer<Float>?, kept: AttentionProbabilities? = nil,
+                              logSumExp: UnsafePointer<Float>? = nil) {
     let needScores = dq != nil || dk != nil
     if !needScores && dv == nil { return }
+    if s.usesFlash, let logSumExp {
+        return flashBackward(s, q: q, k: k, v: v, out: out, dOut: dOut, dq: dq, dk: dk, dv: dv, logSumExp: logSumExp)
+    }
     let chunks = s.chunksPerHead, w = s.width, d = s.headDim, rows = s.chunkRows
     let block = rows * s.keys
     // Per worker: diag(inv) dO and dS, then (only when recomputing) E, 1 / rowsum and K^T.

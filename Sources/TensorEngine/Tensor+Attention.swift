@@ -45,16 +45,21 @@ extension Tensor {
             && problem.probabilityCount <= keptProbabilityLimit
         let kept = keeping ? Tensor(uninitialized: [problem.probabilityCount + problem.probabilityRows]) : nil
         let keep = kept.map { AttentionProbabilities(e: $0.pointer, inv: $0.pointer + problem.probabilityCount) }
-        attentionForward(problem, q: query.pointer, k: key.pointer, v: value.pointer, out: out.pointer, keep: keep)
+        // The flash kernel keeps one log-sum-exp per row instead (see Kernels' Attention+Flash).
+        let logSumExp = GradientMode.isRecording && (needQ || needK || needV) && problem.usesFlash
+            ? Tensor(uninitialized: [problem.logSumExpCount]) : nil
+        attentionForward(problem, q: query.pointer, k: key.pointer, v: value.pointer, out: out.pointer, keep: keep,
+                         logSumExp: logSumExp?.pointer)
 
         let q = query.detached, k = key.detached, v = value.detached, o = out.detached
         return Tensor.record(out, inputs: [query, key, value]) { g in
             let dq = needQ ? Tensor(uninitialized: q.shape) : nil
             let dk = needK ? Tensor.zeros(k.shape) : nil
             let dv = needV ? Tensor.zeros(v.shape) : nil
-            withExtendedLifetime(kept) {
+            withExtendedLifetime((kept, logSumExp)) {
                 attentionBackward(problem, q: q.pointer, k: k.pointer, v: v.pointer, out: o.pointer,
-                                  dOut: g.pointer, dq: dq?.pointer, dk: dk?.pointer, dv: dv?.pointer, kept: keep)
+                                  dOut: g.pointer, dq: dq?.pointer, dk: dk?.pointer, dv: dv?.pointer, kept: keep,
+                                  logSumExp: logSumExp.map { UnsafePointer($0.pointer) })
             }
             return [dq, dk, dv]
         }

@@ -82,4 +82,27 @@ void membrane_centered_moments_avx512(const float *x, long n, float center, doub
 void membrane_centered_dot_avx512(const float *dy, const float *x, const float *w, long n, float center,
                                   double *s1_out, double *s2_out);
 
+/* Flash attention forward of `rows` queries of one head on 512-bit vectors: out[r * ldo + c] =
+   sum_j p[r][j] v[j * ldv + c] with p[r] = softmax_j(scale * q_r . k_j) over the keys query r
+   sees (all `keys`, or with first_query >= 0 the first first_query + r + 1). `kt` holds the
+   head's keys in blocks of 64, each transposed: key j0 + j, element c at kt[j0 * d + c * 64 + j]
+   for j0 a multiple of 64, zero past `keys` up to the next multiple of 64. When
+   `lse` is not NULL, lse[r] receives the row's log-sum-exp of the scaled scores, which
+   membrane_flash_backward_avx512 needs. `scratch`: 64 d + 512 floats. */
+void membrane_flash_forward_avx512(const float *q, long ldq, const float *kt, const float *v, long ldv,
+                                   long keys, long d, float scale, long first_query, long rows,
+                                   float *out, long ldo, float *lse, float *scratch);
+
+/* Flash attention backward of one head (all `queries` rows; q, out, dout, dq rows `ld` floats
+   apart, k, dk, dv rows `ldkv` apart; kt and vt the head's keys and values in the forward's
+   blocks). From
+   the forward's `out` and `lse` and the output gradient `dout`, writes dq = scale dS K
+   (overwritten) and adds dk += scale dS^T Q and dv += P^T dout, where dS = P (dout V^T -
+   rowsum(dout out)); any of dq, dk, dv may be NULL (vt is read only for dq or dk). `scratch`:
+   96 d + 1024 floats. */
+void membrane_flash_backward_avx512(const float *q, const float *k, const float *out, const float *dout,
+                                    long ld, long ldkv, const float *kt, const float *vt, long queries,
+                                    long keys, long d, float scale, long first_query, const float *lse,
+                                    float *dq, float *dk, float *dv, float *scratch);
+
 #endif
