@@ -33,48 +33,38 @@ public struct WinogradTiling: Sendable, Equatable {
     /// Number of tiles.
     public var count: Int { rows * columns }
 
-    /// Whether ``winogradConvolution(_:channels:tiling:weights:outChannels:bias:out:scratch:)`` computes
+    /// Whether ``winogradConvolution(_:channels:tiling:weights:outChannels:bias:out:scratch:turned:)`` computes
     /// the convolution `g` describes (3x3 kernel, stride 1, padding 1).
     public static func applies(to g: ConvGeometry) -> Bool {
         g.kernelH == 3 && g.kernelW == 3 && g.strideH == 1 && g.strideW == 1 && g.padH == 1 && g.padW == 1
     }
 
-    /// Floats of the scratch buffer ``winogradConvolution(_:channels:tiling:weights:outChannels:bias:out:scratch:)``
+    /// Floats of the scratch buffer ``winogradConvolution(_:channels:tiling:weights:outChannels:bias:out:scratch:turned:)``
     /// needs: the transformed input and the 16 GEMM products.
     public func scratchCount(channels: Int, outChannels: Int) -> Int { 16 * (channels + outChannels) * count }
 }
 
 /// Transforms 3x3 kernels `[outC, inC, 3, 3]` into the 16 matrices `U[p] = (G g G^T)[p]`, stored
-/// as `[16, outC, inC]`.
-///
-/// With `forInputGradient`, transforms instead the kernels of the input gradient of that
-/// convolution (each kernel turned by 180 degrees, input and output channels swapped), stored as
-/// `[16, inC, outC]`: convolving an output gradient with them (stride 1, padding 1) gives the
-/// input gradient.
-public func winogradWeights(_ w: UnsafePointer<Float>, outChannels: Int, inChannels: Int,
-                            forInputGradient: Bool = false, into u: UnsafeMutablePointer<Float>) {
+/// as `[16, outC, inC]`. The same matrices serve the input gradient of that convolution (see
+/// `turned` in ``winogradConvolution(_:channels:tiling:weights:outChannels:bias:out:scratch:turned:)``).
+public func winogradWeights(_ w: UnsafePointer<Float>, outChannels: Int, inChannels: Int, into u: UnsafeMutablePointer<Float>) {
     let pairs = outChannels * inChannels
     parallelFor(pairs, grain: 4096) { range in
         for i in range {
             let g = w + i * 9
-            // Kernel entry (r, c) of the transformed layer's kernel.
-            @inline(__always) func k(_ r: Int, _ c: Int) -> Float { forInputGradient ? g[(2 - r) * 3 + 2 - c] : g[r * 3 + c] }
-            let j = forInputGradient ? (i % inChannels) * outChannels + i / inChannels : i
             for a in 0..<4 {
                 // Row a of t = G g (three floats), then row a of U = t G^T (four floats).
                 var t = (Float(0), Float(0), Float(0))
                 switch a {
-                case 0: t = (k(0, 0), k(0, 1), k(0, 2))
-                case 1: t = (0.5 * (k(0, 0) + k(1, 0) + k(2, 0)), 0.5 * (k(0, 1) + k(1, 1) + k(2, 1)),
-                             0.5 * (k(0, 2) + k(1, 2) + k(2, 2)))
-                case 2: t = (0.5 * (k(0, 0) - k(1, 0) + k(2, 0)), 0.5 * (k(0, 1) - k(1, 1) + k(2, 1)),
-                             0.5 * (k(0, 2) - k(1, 2) + k(2, 2)))
-                default: t = (k(2, 0), k(2, 1), k(2, 2))
+                case 0: t = (g[0], g[1], g[2])
+                case 1: t = (0.5 * (g[0] + g[3] + g[6]), 0.5 * (g[1] + g[4] + g[7]), 0.5 * (g[2] + g[5] + g[8]))
+                case 2: t = (0.5 * (g[0] - g[3] + g[6]), 0.5 * (g[1] - g[4] + g[7]), 0.5 * (g[2] - g[5] + g[8]))
+                default: t = (g[6], g[7], g[8])
                 }
-                u[(a * 4 + 0) * pairs + j] = t.0
-                u[(a * 4 + 1) * pairs + j] = 0.5 * (t.0 + t.1 + t.2)
-                u[(a * 4 + 2) * pairs + j] = 0.5 * (t.0 - t.1 + t.2)
-                u[(a * 4 + 3) * pairs + j] = t.2
+                u[(a * 4 + 0) * pairs + i] = t.0
+                u[(a * 4 + 1) * pairs + i] = 0.5 * (t.0 + t.1 + t.2)
+                u[(a * 4 + 2) * pairs + i] = 0.5 * (t.0 - t.1 + t.2)
+                u[(a * 4 + 3) * pairs + i] = t.2
             }
         }
     }
@@ -190,18 +180,27 @@ func winogradOutput(_ m: UnsafePointer<Float>, outChannels: Int, tiling: Winogra
 }
 
 /// Convolves one `[channels, height, width]` image with 3x3 kernels (stride 1, padding 1) given
-/// as ``winogradWeights(_:outChannels:inChannels:forInputGradient:into:)`` of them, into `out`
+/// as ``winogradWeights(_:outChannels:inChannels:into:)`` of them, into `out`
 /// (`[outChannels, height, width]`, overwritten), adding `bias` when given. `scratch` holds
 /// ``WinogradTiling/scratchCount(channels:outChannels:)`` floats.
+///
+/// With `turned`, `u` is instead the transform of a convolution from `outChannels` to `channels`
+/// channels (`[16, channels, outChannels]`), and this computes that convolution's input
+/// gradient: the image convolved with its kernels turned by 180 degrees, channels swapped. In
+/// the transformed domain the turn swaps rows and columns 0 and 3 of each 4x4 `G g G^T`, so
+/// plane `p` of the turned kernels is plane `swap03(p)` transposed, which the GEMMs read as is.
 public func winogradConvolution(_ image: UnsafePointer<Float>, channels: Int, tiling: WinogradTiling,
                                 weights u: UnsafePointer<Float>, outChannels: Int,
                                 bias: UnsafePointer<Float>?, out: UnsafeMutablePointer<Float>,
-                                scratch: UnsafeMutablePointer<Float>) {
+                                scratch: UnsafeMutablePointer<Float>, turned: Bool = false) {
     let tiles = tiling.count
     let v = scratch, m = scratch + 16 * channels * tiles
     winogradInput(image, channels: channels, tiling: tiling, into: v)
+    @inline(__always) func swap03(_ i: Int) -> Int { i == 0 ? 3 : i == 3 ? 0 : i }
     for p in 0..<16 {
-        sgemm(m: outChannels, n: tiles, k: channels, a: u + p * outChannels * channels, lda: channels,
+        let plane = turned ? swap03(p / 4) * 4 + swap03(p % 4) : p
+        sgemm(transA: turned ? .transposed : .none, m: outChannels, n: tiles, k: channels,
+              a: u + plane * outChannels * channels, lda: turned ? outChannels : channels,
               b: v + p * channels * tiles, ldb: tiles, c: m + p * outChannels * tiles, ldc: tiles)
     }
     winogradOutput(m, outChannels: outChannels, tiling: tiling, bias: bias, out: out)

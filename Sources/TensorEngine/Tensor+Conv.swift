@@ -14,10 +14,11 @@ extension Tensor {
     /// weight-gradient work.
     ///
     /// 3x3 kernels with stride 1 and padding 1 run as Winograd F(2x2, 3x3) convolutions
-    /// (``winogradConvolution(_:channels:tiling:weights:outChannels:bias:out:scratch:)``: 16
+    /// (``winogradConvolution(_:channels:tiling:weights:outChannels:bias:out:scratch:turned:)``: 16
     /// multiply-adds per tile and channel pair instead of 36) when the output has at least
     /// ``winogradMinimumTiles`` 2x2 tiles, or a quarter of that with `winograd` kernels of this
-    /// `weight` (already transformed, so small images pay no transform). The input gradient of such
+    /// `weight` that are kept (``WinogradKernels/keepsTransforms``: transformed once, so small
+    /// images pay no transform). The input gradient of such
     /// a convolution is computed the same way (a 3x3 convolution with the kernels turned).
     public func conv2d(weight: Tensor, bias: Tensor? = nil, stride: Int = 1, padding: Int = 0,
                        winograd: WinogradKernels? = nil) -> Tensor {
@@ -42,25 +43,24 @@ extension Tensor {
     /// its kernels must be transformed for the call; a quarter of this with kept kernels.
     public static let winogradMinimumTiles = 64
 
-    /// The transformed kernels to convolve with by Winograd, or nil for im2col.
-    /// With `forInputGradient`, the kernels of the input gradient's convolution instead.
-    static func winogradKernels(for geo: ConvGeometry, weight: Tensor, prepared: WinogradKernels?,
-                                forInputGradient: Bool = false) -> Tensor? {
+    /// The transformed kernels to convolve with by Winograd (the forward and, turned, the input
+    /// gradient), or nil for im2col.
+    static func winogradKernels(for geo: ConvGeometry, weight: Tensor, prepared: WinogradKernels?) -> Tensor? {
         guard WinogradTiling.applies(to: geo) else { return nil }
         let tiles = WinogradTiling(height: geo.outH, width: geo.outW).count
-        if let prepared, prepared.belongs(to: weight), tiles >= winogradMinimumTiles / 4 {
-            return forInputGradient ? prepared.transformedForInputGradient() : prepared.transformed()
+        if let prepared, prepared.belongs(to: weight), prepared.keepsTransforms, tiles >= winogradMinimumTiles / 4 {
+            return prepared.transformed()
         }
         guard tiles >= winogradMinimumTiles else { return nil }
-        return WinogradKernels.transform(weight, forInputGradient: forInputGradient)
+        return WinogradKernels.transform(weight)
     }
 
     /// Convolves each of `batch` images of `channels` planes (the extents of `geo`, stride 1 and
     /// padding 1) with Winograd `kernels` into `outChannels` planes each, images split over cores
-    /// as in im2col's path. Serves the forward and the input gradient.
+    /// as in im2col's path. Serves the forward and, `turned`, the input gradient.
     static func convolveByWinograd(_ src: UnsafePointer<Float>, channels: Int, kernels: Tensor, outChannels: Int,
                                    bias: Tensor?, into dst: UnsafeMutablePointer<Float>, batch: Int,
-                                   geometry geo: ConvGeometry) {
+                                   geometry geo: ConvGeometry, turned: Bool = false) {
         let tiling = WinogradTiling(height: geo.outH, width: geo.outW), pixels = geo.outH * geo.outW
         let u = kernels.pointer, b = bias?.pointer
         forEachImage(batch, work: outChannels * pixels * channels * 9) { images in
@@ -68,7 +68,7 @@ extension Tensor {
             for n in images {
                 winogradConvolution(src + n * channels * pixels, channels: channels, tiling: tiling, weights: u,
                                     outChannels: outChannels, bias: b, out: dst + n * outChannels * pixels,
-                                    scratch: scratch.pointer)
+                                    scratch: scratch.pointer, turned: turned)
             }
         }
     }
@@ -125,12 +125,12 @@ extension Tensor {
                 }
                 gw = t
             }
-            if needX, let kernels = Tensor.winogradKernels(for: geo, weight: w, prepared: winograd, forInputGradient: true) {
+            if needX, let kernels = Tensor.winogradKernels(for: geo, weight: w, prepared: winograd) {
                 // Stride 1, padding 1: the input gradient is the output gradient convolved with the
-                // turned kernels, by Winograd like the forward.
+                // turned kernels, by Winograd like the forward (from the forward's transform).
                 let t = Tensor(uninitialized: x.shape)
                 Tensor.convolveByWinograd(g.pointer, channels: outC, kernels: kernels, outChannels: geo.channels,
-                                          bias: nil, into: t.pointer, batch: batch, geometry: geo)
+                                          bias: nil, into: t.pointer, batch: batch, geometry: geo, turned: true)
                 gx = t
             } else if needX {
                 // dcol [CKK, OHW] = Wᵀ [CKK, O] · dOut[n] [O, OHW], folded back with col2im.

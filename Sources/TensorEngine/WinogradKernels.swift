@@ -2,7 +2,8 @@ import Foundation
 import Kernels
 
 /// The 3x3 kernels of one convolution layer, transformed for Winograd F(2x2, 3x3)
-/// (``winogradWeights(_:outChannels:inChannels:forInputGradient:into:)``) on first use and kept.
+/// (``winogradWeights(_:outChannels:inChannels:into:)``) on first use and kept; the same
+/// transform serves the input gradient.
 ///
 /// A layer holds one and passes it to ``Tensor/conv2d(weight:bias:stride:padding:winograd:)``,
 /// so frozen weights are transformed once rather than per call (the weight must not change
@@ -14,7 +15,6 @@ public final class WinogradKernels: @unchecked Sendable {
     public let weight: Tensor
     private let lock = NSLock()
     private var kept: Tensor?
-    private var keptForInputGradient: Tensor?
 
     /// Transformed kernels up to this many floats (16 * O * C) are kept after first use.
     public static let cacheLimit = 1 << 22
@@ -31,28 +31,25 @@ public final class WinogradKernels: @unchecked Sendable {
         w.storage === weight.storage && w.offset == weight.offset && w.shape == weight.shape
     }
 
+    /// Whether the transform of this weight is kept once made (it fits ``cacheLimit``).
+    public var keepsTransforms: Bool { 16 * weight.shape[0] * weight.shape[1] <= Self.cacheLimit }
+
     /// Whether the forward transform is kept (first use happened and it fits ``cacheLimit``).
     public var isKept: Bool { lock.withLock { kept != nil } }
 
     /// The `[16, O, C]` transformed kernels.
-    func transformed() -> Tensor { cached(\.kept, forInputGradient: false) }
-
-    /// The `[16, C, O]` transformed kernels of the input gradient (see
-    /// ``winogradWeights(_:outChannels:inChannels:forInputGradient:into:)``).
-    func transformedForInputGradient() -> Tensor { cached(\.keptForInputGradient, forInputGradient: true) }
-
-    private func cached(_ slot: ReferenceWritableKeyPath<WinogradKernels, Tensor?>, forInputGradient: Bool) -> Tensor {
-        if let kept = lock.withLock({ self[keyPath: slot] }) { return kept }
-        let t = Self.transform(weight, forInputGradient: forInputGradient)
-        if t.count <= Self.cacheLimit { lock.withLock { if self[keyPath: slot] == nil { self[keyPath: slot] = t } } }
+    func transformed() -> Tensor {
+        if let kept = lock.withLock({ kept }) { return kept }
+        let t = Self.transform(weight)
+        if keepsTransforms { lock.withLock { if kept == nil { kept = t } } }
         return t
     }
 
     /// Transforms `weight` without keeping the result.
-    static func transform(_ weight: Tensor, forInputGradient: Bool = false) -> Tensor {
+    static func transform(_ weight: Tensor) -> Tensor {
         let o = weight.shape[0], c = weight.shape[1]
-        let t = Tensor(uninitialized: forInputGradient ? [16, c, o] : [16, o, c])
-        winogradWeights(weight.pointer, outChannels: o, inChannels: c, forInputGradient: forInputGradient, into: t.pointer)
+        let t = Tensor(uninitialized: [16, o, c])
+        winogradWeights(weight.pointer, outChannels: o, inChannels: c, into: t.pointer)
         return t
     }
 }

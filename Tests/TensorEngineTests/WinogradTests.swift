@@ -96,7 +96,7 @@ final class WinogradTests: XCTestCase {
         let x = Tensor.randn(p.input, using: &rng), w = Tensor.randn(p.weight, using: &rng)
         let b = Tensor.randn([p.o], using: &rng), g = Tensor.randn([p.n, p.o, p.outH, p.outW], using: &rng)
         let kernels = prepared ? WinogradKernels(w) : nil
-        XCTAssertNotNil(Tensor.winogradKernels(for: geometry(p), weight: w, prepared: kernels, forInputGradient: true),
+        XCTAssertNotNil(Tensor.winogradKernels(for: geometry(p), weight: w, prepared: kernels),
                         file: file, line: line)
         let xp = x.parameter()
         let y = xp.conv2d(weight: w, bias: b, stride: 1, padding: 1, winograd: kernels)
