@@ -72,34 +72,41 @@ AVX512 static void add_weighted_rows(const float *p, const float *x, long ldx, l
     }
 }
 
-/* dst[j * ldd + c] += sum_r p[r * FLASH_KEYS + j] rows[r * d + c] for j < nk: the block's
-   contribution to key and value gradients (rows: the 8 query rows or their output gradients). */
+/* dst[j * ldd + c] += sum_r p[r * FLASH_KEYS + j] rows[r * d + c] for j < nk rounded up to a
+   multiple of 8 (dst must have those rows; p is zero past nk): the block's contribution to key
+   and value gradients (rows: the 8 query rows or their output gradients). Keys go 8 at a time,
+   so 24 independent sums take one multiply-add per query row each. */
 AVX512 static void add_transposed_products(const float *p, const float *rows, long nk, long d,
                                            float *dst, long ldd) {
     const long step = d <= 48 ? 48 : 32;
     for (long c0 = 0; c0 < d; c0 += step) {
         const long width = d - c0 < step ? d - c0 : step;
         const __mmask16 m0 = lanes16(width), m1 = lanes16(width - 16), m2 = lanes16(width - 32);
-        __m512 x[FLASH_ROWS][3];
-        for (int r = 0; r < FLASH_ROWS; r++) {
-            const float *row = rows + r * d + c0;
-            x[r][0] = _mm512_maskz_loadu_ps(m0, row);
-            x[r][1] = _mm512_maskz_loadu_ps(m1, row + 16);
-            x[r][2] = _mm512_maskz_loadu_ps(m2, row + 32);
-        }
-        for (long j = 0; j < nk; j++) {
-            float *out = dst + j * ldd + c0;
-            __m512 a0 = _mm512_maskz_loadu_ps(m0, out), a1 = _mm512_maskz_loadu_ps(m1, out + 16);
-            __m512 a2 = _mm512_maskz_loadu_ps(m2, out + 32);
-            for (int r = 0; r < FLASH_ROWS; r++) {
-                const __m512 w = _mm512_set1_ps(p[r * FLASH_KEYS + j]);
-                a0 = _mm512_fmadd_ps(w, x[r][0], a0);
-                a1 = _mm512_fmadd_ps(w, x[r][1], a1);
-                a2 = _mm512_fmadd_ps(w, x[r][2], a2);
+        for (long j0 = 0; j0 < nk; j0 += 8) {
+            __m512 acc[8][3];
+            for (int j = 0; j < 8; j++) {
+                const float *out = dst + (j0 + j) * ldd + c0;
+                acc[j][0] = _mm512_maskz_loadu_ps(m0, out);
+                acc[j][1] = _mm512_maskz_loadu_ps(m1, out + 16);
+                acc[j][2] = _mm512_maskz_loadu_ps(m2, out + 32);
             }
-            _mm512_mask_storeu_ps(out, m0, a0);
-            _mm512_mask_storeu_ps(out + 16, m1, a1);
-            _mm512_mask_storeu_ps(out + 32, m2, a2);
+            for (int r = 0; r < FLASH_ROWS; r++) {
+                const float *row = rows + r * d + c0, *pr = p + r * FLASH_KEYS + j0;
+                const __m512 x0 = _mm512_maskz_loadu_ps(m0, row), x1 = _mm512_maskz_loadu_ps(m1, row + 16);
+                const __m512 x2 = _mm512_maskz_loadu_ps(m2, row + 32);
+                for (int j = 0; j < 8; j++) {
+                    const __m512 w = _mm512_set1_ps(pr[j]);
+                    acc[j][0] = _mm512_fmadd_ps(w, x0, acc[j][0]);
+                    acc[j][1] = _mm512_fmadd_ps(w, x1, acc[j][1]);
+                    acc[j][2] = _mm512_fmadd_ps(w, x2, acc[j][2]);
+                }
+            }
+            for (int j = 0; j < 8; j++) {
+                float *out = dst + (j0 + j) * ldd + c0;
+                _mm512_mask_storeu_ps(out, m0, acc[j][0]);
+                _mm512_mask_storeu_ps(out + 16, m1, acc[j][1]);
+                _mm512_mask_storeu_ps(out + 32, m2, acc[j][2]);
+            }
         }
     }
 }

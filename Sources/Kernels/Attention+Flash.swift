@@ -73,10 +73,11 @@ func flashForward(_ s: AttentionProblem, q: UnsafePointer<Float>, k: UnsafePoint
 func flashBackward(_ s: AttentionProblem, q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>,
                    out: UnsafePointer<Float>, dOut: UnsafePointer<Float>, dq: UnsafeMutablePointer<Float>?,
                    dk: UnsafeMutablePointer<Float>?, dv: UnsafeMutablePointer<Float>?, logSumExp: UnsafePointer<Float>) {
-    let ldk = s.flashKeyStride, w = s.width, d = s.headDim, head = s.keys * d
+    let ldk = s.flashKeyStride, w = s.width, d = s.headDim, head = ldk * d
     let scores = dq != nil || dk != nil
-    // Per worker: keys in blocks, values in blocks, keys in rows, key and value gradients, scratch.
-    let scratch = 2 * d * ldk + 3 * head + 96 * d + 1024
+    // Per worker: keys in blocks, values in blocks, keys in rows, key and value gradients (rows
+    // up to the padded key count, which the kernel writes), scratch.
+    let scratch = 5 * head + 96 * d + 1024
     runAttentionItems(s.batch * s.heads, scratch: scratch) { item, buffer in
         let h = item % s.heads, b = item / s.heads
         let rows = (b * s.queries) * w + h * d, keyRows = b * s.keys * w + h * d
