@@ -63,6 +63,7 @@ public struct UNet {
         up = upBlocks
         normOut = try GroupNorm(w["conv_norm_out"], channels: ch[0], groups: config.normNumGroups, eps: config.normEps)
         convOut = try Conv2d(w["conv_out"], in: ch[0], out: config.outChannels, kernel: config.convOutKernel, padding: (config.convOutKernel - 1) / 2)
+        releaseFreeHeapPages()
     }
 
     /// Latent sides must be divisible by this.

@@ -33,8 +33,10 @@ public final class BufferPool: @unchecked Sendable {
     private var free: [Int: [UnsafeMutablePointer<Float>]] = [:]
     private var idleBytes = 0
     private let lock = NSLock()
-    /// Upper bound on idle bytes kept for reuse.
-    public var limitBytes = 4 << 30
+    /// Upper bound on idle bytes kept for reuse: idle buffers count in the process's resident
+    /// memory, so the bound is what a ShapesWorld-size pass reuses, not what an SD v1.5 one frees
+    /// (a 4 GB bound added gigabytes to the peak of an SD v1.5 forward and backward).
+    public var limitBytes = 512 << 20
     /// Buffers handed out that were reused rather than allocated (for tests and benchmarks).
     public private(set) var reuseCount = 0
 
@@ -79,3 +81,17 @@ public final class BufferPool: @unchecked Sendable {
         for list in lists.values { for p in list { Foundation.free(p) } }
     }
 }
+
+/// Gives the C heap's free pages back to the operating system. Building a model reads every
+/// weight through a temporary array; without this, the space those arrays leave between the
+/// weights stays part of the process's resident memory for as long as it runs.
+/// (glibc's `malloc_trim`, looked up at run time: Swift's Glibc module does not declare it;
+/// other C libraries have no such call and nothing happens.)
+public func releaseFreeHeapPages() {
+    typealias Trim = @convention(c) (Int) -> Int32
+    guard let symbol = mallocTrimSymbol else { return }
+    _ = unsafeBitCast(symbol, to: Trim.self)(0)
+}
+
+/// `malloc_trim` of the C library the process runs with, if it has one.
+nonisolated(unsafe) let mallocTrimSymbol: UnsafeMutableRawPointer? = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "malloc_trim")
