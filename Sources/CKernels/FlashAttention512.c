@@ -175,6 +175,24 @@ AVX512 static void online_softmax(float *s, float *m, float *l, float *alpha) {
 /* Row blocks that share each key block while it is in the L1 cache. */
 enum { FLASH_GROUP = 4 };
 
+/* The masked scores of one 8-row block (rows r0 .. r0 + n - 1 of the call, scaled queries qs)
+   against key block j0, into s; returns how many keys of the block any of the rows sees (0: none,
+   and s is not written). */
+AVX512 static long masked_scores(const float *qs, long d, const float *kt, long keys, long first_query,
+                                 long r0, long n, long j0, float *s) {
+    const long block_end = visible_keys(keys, first_query, r0 + n - 1);
+    if (j0 >= block_end) return 0;
+    const long nk = block_end - j0 < FLASH_KEYS ? block_end - j0 : FLASH_KEYS;
+    long valid[FLASH_ROWS];
+    block_products(qs, d, kt + j0 * d, s);
+    block_valid(keys, first_query, r0, n, j0, nk, valid);
+    mask_block(s, valid);
+    return nk;
+}
+
+/* Rows of the 8-row block starting at r0 among `rows`. */
+static inline long block_rows(long rows, long r0) { return rows - r0 < FLASH_ROWS ? rows - r0 : FLASH_ROWS; }
+
 AVX512 void membrane_flash_forward_avx512(const float *q, long ldq, const float *kt, const float *v,
                                           long ldv, long keys, long d, float scale, long first_query, long rows,
                                           float *out, long ldo, float *lse, float *scratch) {
@@ -185,7 +203,7 @@ AVX512 void membrane_flash_forward_avx512(const float *q, long ldq, const float 
         const long blocks = (rows - g0 + FLASH_ROWS - 1) / FLASH_ROWS < FLASH_GROUP
                           ? (rows - g0 + FLASH_ROWS - 1) / FLASH_ROWS : FLASH_GROUP;
         for (long b = 0; b < blocks; b++) {
-            const long r0 = g0 + b * FLASH_ROWS, n = rows - r0 < FLASH_ROWS ? rows - r0 : FLASH_ROWS;
+            const long r0 = g0 + b * FLASH_ROWS, n = block_rows(rows, r0);
             load_rows(q + r0 * ldq, ldq, n, d, scale, qs + b * block);
             for (long i = 0; i < block; i++) o[b * block + i] = 0;
             for (int r = 0; r < FLASH_ROWS; r++) { m[b][r] = -INFINITY; l[b][r] = 0; }
@@ -194,20 +212,15 @@ AVX512 void membrane_flash_forward_avx512(const float *q, long ldq, const float 
         const long end = visible_keys(keys, first_query, last - 1);
         for (long j0 = 0; j0 < end; j0 += FLASH_KEYS) {
             for (long b = 0; b < blocks; b++) {
-                const long r0 = g0 + b * FLASH_ROWS, n = rows - r0 < FLASH_ROWS ? rows - r0 : FLASH_ROWS;
-                const long block_end = visible_keys(keys, first_query, r0 + n - 1);
-                if (j0 >= block_end) continue;
-                const long nk = block_end - j0 < FLASH_KEYS ? block_end - j0 : FLASH_KEYS;
-                long valid[FLASH_ROWS];
-                block_products(qs + b * block, d, kt + j0 * d, s);
-                block_valid(keys, first_query, r0, n, j0, nk, valid);
-                mask_block(s, valid);
+                const long r0 = g0 + b * FLASH_ROWS;
+                const long nk = masked_scores(qs + b * block, d, kt, keys, first_query, r0, block_rows(rows, r0), j0, s);
+                if (nk == 0) continue;
                 online_softmax(s, m[b], l[b], alpha);
                 add_weighted_rows(s, v + j0 * ldv, ldv, nk, d, alpha, o + b * block);
             }
         }
         for (long b = 0; b < blocks; b++) {
-            const long r0 = g0 + b * FLASH_ROWS, n = rows - r0 < FLASH_ROWS ? rows - r0 : FLASH_ROWS;
+            const long r0 = g0 + b * FLASH_ROWS, n = block_rows(rows, r0);
             for (long r = 0; r < n; r++) {
                 const __m512 f = _mm512_set1_ps(1.0f / l[b][r]);
                 for (long c = 0; c < d; c += 16) {
@@ -247,7 +260,7 @@ AVX512 void membrane_flash_backward_avx512(const float *q, const float *k, const
         const long blocks = (queries - g0 + FLASH_ROWS - 1) / FLASH_ROWS < FLASH_GROUP
                           ? (queries - g0 + FLASH_ROWS - 1) / FLASH_ROWS : FLASH_GROUP;
         for (long b = 0; b < blocks; b++) {
-            const long r0 = g0 + b * FLASH_ROWS, n = queries - r0 < FLASH_ROWS ? queries - r0 : FLASH_ROWS;
+            const long r0 = g0 + b * FLASH_ROWS, n = block_rows(queries, r0);
             load_rows(q + r0 * ld, ld, n, d, scale, br[b].qs);
             load_rows(dout + r0 * ld, ld, n, d, 1.0f, br[b].go);
             for (long i = 0; i < block; i++) br[b].gq[i] = 0;
@@ -263,14 +276,9 @@ AVX512 void membrane_flash_backward_avx512(const float *q, const float *k, const
         const long end = visible_keys(keys, first_query, last - 1);
         for (long j0 = 0; j0 < end; j0 += FLASH_KEYS) {
             for (long b = 0; b < blocks; b++) {
-                const long r0 = g0 + b * FLASH_ROWS, n = queries - r0 < FLASH_ROWS ? queries - r0 : FLASH_ROWS;
-                const long block_end = visible_keys(keys, first_query, r0 + n - 1);
-                if (j0 >= block_end) continue;
-                const long nk = block_end - j0 < FLASH_KEYS ? block_end - j0 : FLASH_KEYS;
-                long valid[FLASH_ROWS];
-                block_products(br[b].qs, d, kt + j0 * d, p);
-                block_valid(keys, first_query, r0, n, j0, nk, valid);
-                mask_block(p, valid);
+                const long r0 = g0 + b * FLASH_ROWS;
+                const long nk = masked_scores(br[b].qs, d, kt, keys, first_query, r0, block_rows(queries, r0), j0, p);
+                if (nk == 0) continue;
                 for (int r = 0; r < FLASH_ROWS; r++) {
                     const __m512 shift = _mm512_set1_ps(br[b].top[r]);
                     for (long j = 0; j < FLASH_KEYS; j += 16) {
@@ -296,7 +304,7 @@ AVX512 void membrane_flash_backward_avx512(const float *q, const float *k, const
         }
         if (dq)
             for (long b = 0; b < blocks; b++) {
-                const long r0 = g0 + b * FLASH_ROWS, n = queries - r0 < FLASH_ROWS ? queries - r0 : FLASH_ROWS;
+                const long r0 = g0 + b * FLASH_ROWS, n = block_rows(queries, r0);
                 for (long r = 0; r < n; r++)
                     for (long c = 0; c < d; c++) dq[(r0 + r) * ld + c] = scale * br[b].gq[r * d + c];
             }
