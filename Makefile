@@ -132,7 +132,7 @@ bench: deps
 # Creates $(VENV) and installs $(PY_PACKAGES) only when one is missing. torch: a CPU-only wheel
 # when pip's configured find-links has one (PyPI's own x86_64 torch pulls several GB of CUDA
 # wheels), otherwise PyPI's default. Then bench/compare_pytorch.py times the PyTorch side and
-# runs MembraneBench itself, so both columns come from the same run.
+# runs MembraneBench itself group by group, so both columns come from the same run.
 bench-compare: deps
 	@test -x $(VENV)/bin/python || python3 -m venv $(VENV)
 	@if ! $(VENV)/bin/python -c 'import importlib.util, sys; sys.exit(any(importlib.util.find_spec(m) is None for m in sys.argv[1:]))' $(PY_PACKAGES); then \

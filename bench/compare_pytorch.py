@@ -1,5 +1,5 @@
-"""`make bench-compare`: the work of MembraneBench timed in PyTorch on the CPU, then MembraneBench
-itself, and one table with both medians, the ratio Membrane / PyTorch and, for the SD v1.5 rows,
+"""`make bench-compare`: the work of MembraneBench timed in PyTorch on the CPU and MembraneBench
+itself, group by group, and one table with both medians, the ratio Membrane / PyTorch and, for the SD v1.5 rows,
 each side's peak RSS.
 
 The PyTorch side mirrors Sources/MembraneBench/*.swift: float32, torch.set_num_threads(2),
@@ -8,8 +8,10 @@ median of the same number of timed calls as MembraneBench makes (shapesworld-a U
 SD v1.5 rows and the attention backward: max(1, runs // 2)). Kernels, the shapesworld-a UNet and
 the training row run here (pytorch_kernels.py, pytorch_training.py); each SD v1.5 row runs in a
 process of its own on each side (sd15_pytorch.py ROW; MembraneBench --only sd15-...), so each
-reports its own peak RSS. MembraneBench runs after the PyTorch side, with the PyTorch models
-freed, and its human table (printTable in Timing.swift: "name  median  GFLOP/s  of sgemm  note")
+reports its own peak RSS. The groups (kernels; the UNets with the SD v1.5 UNet rows; training
+with the SD v1.5 SPM row) run in turn, each timed in PyTorch and right after in MembraneBench
+(the PyTorch models freed first), so that both columns of a row are measured minutes apart at
+most: on shared machines speed drifts over a run. MembraneBench's human table (printTable in Timing.swift: "name  median  GFLOP/s  of sgemm  note")
 is parsed (membrane_runs.py); nothing is read from an older run.
 
 The training row is a port of the reference SPM training loop (configs/shapesworld/red.yaml on
@@ -93,32 +95,31 @@ def main():
     log(f"# PyTorch side: {versions}; threads {torch.get_num_threads()}, float32, CPU, "
         f"runs {args.runs} (+1 warm-up)")
 
-    results, notes, rss = {}, {}, {}
-    loads = {"PyTorch start": load()}
-    started = time.perf_counter()
-    with torch.no_grad():
-        if args.only in (None, "kernels"):
-            pytorch_kernels(torch, F, args.runs, results)
-        if args.only in (None, "unet"):
-            pytorch_unets(torch, args.runs, args.model, results)
-        if args.only in (None, "training"):
-            pytorch_training(torch, F, args.runs, args.model, results, notes)
-    gc.collect()
-    pytorch_commands = []
-    for row in pytorch_sd15_rows(args.quick, args.only):
-        measured = run_pytorch_sd15(row, args.runs, pytorch_commands)
-        results[measured["name"]] = measured["seconds"]
-        notes[measured["name"]] = "PyTorch: " + measured["note"]
-        rss[measured["name"]] = (None, measured["peak_rss_bytes"])
-    log(f"# PyTorch side took {time.perf_counter() - started:.0f} s\n")
-
-    loads["Membrane start"] = load()
-    started = time.perf_counter()
-    bench_commands = []
-    membrane, titles = parse_membrane(run_membrane(args.bench, args.runs, args.model, args.quick, args.only,
-                                                   bench_commands))
-    log(f"# MembraneBench took {time.perf_counter() - started:.0f} s")
-    loads["end"] = load()
+    results, notes, rss, membrane, titles, commands = {}, {}, {}, {}, [], []
+    loads = {"start": load()}
+    for group in [args.only] if args.only else ["kernels", "unet", "training"]:
+        started = time.perf_counter()
+        with torch.no_grad():
+            if group == "kernels":
+                pytorch_kernels(torch, F, args.runs, results)
+            elif group == "unet":
+                pytorch_unets(torch, args.runs, args.model, results)
+            else:
+                pytorch_training(torch, F, args.runs, args.model, results, notes)
+        gc.collect()
+        for row in pytorch_sd15_rows(args.quick, group):
+            measured = run_pytorch_sd15(row, args.runs, commands)
+            results[measured["name"]] = measured["seconds"]
+            notes[measured["name"]] = "PyTorch: " + measured["note"]
+            rss[measured["name"]] = (None, measured["peak_rss_bytes"])
+        log(f"# PyTorch side of {group} took {time.perf_counter() - started:.0f} s\n")
+        started = time.perf_counter()
+        rows, group_titles = parse_membrane(run_membrane(args.bench, args.runs, args.model, args.quick, group,
+                                                         commands))
+        membrane.update(rows)
+        titles += [t for t in group_titles if t not in titles]
+        log(f"# MembraneBench side of {group} took {time.perf_counter() - started:.0f} s")
+        loads[f"after {group}"] = load()
     for name, (_, note) in membrane.items():
         if peak_rss_bytes(note) is not None and (name in rss or name not in results):
             rss[name] = (peak_rss_bytes(note), rss.get(name, (None, None))[1])
@@ -143,7 +144,7 @@ def main():
               "timings and ratios are unreliable, PyTorch's small-UNet rows worst; rerun when quiet")
     if not args.no_doc:
         docheader.write_atomically(args.doc, performance_page(
-            started_utc, command, pytorch_commands + bench_commands, versions, args.runs, titles, table,
+            started_utc, command, commands, versions, args.runs, titles, table,
             row_notes, missing, loads, busy))
         print(f"wrote {args.doc}")
 

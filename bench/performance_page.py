@@ -37,12 +37,13 @@ def performance_page(started, command, bench_commands, versions, runs, titles, t
         "",
         "Written by `make bench-compare` (`bench/compare_pytorch.py`); do not edit by hand, run it again.",
         f"Medians of the timed runs (runs {runs}, after one warm-up call), 2 threads on each side, both"
-        " measured in the same run. Ratio > 1: Membrane slower; < 1: Membrane faster. Peak RSS: each"
+        " measured in the same run, group by group (each group's two sides minutes apart). Ratio > 1: Membrane slower; < 1: Membrane faster. Peak RSS: each"
         " SD v1.5 row runs in a process of its own on each side (ru_maxrss / VmHWM).",
         "",
         "## Commands",
         "",
-        "Run from the repository root; the script runs MembraneBench itself after the PyTorch side:",
+        "Run from the repository root; the script times each group in PyTorch and then runs"
+        " MembraneBench on it (the PyTorch kernel, UNet and training rows run inside the script):",
         "",
         "```sh",
         command,
