@@ -53,8 +53,6 @@ public struct SPMObjective {
         public var z: Tensor
         public var t: Float
         public var anchors: [Tensor]
-        /// The latent each anchor is anchored on (``z`` unless the anchor has its own trajectory).
-        public var anchorLatents: [Tensor]
         /// Rows of the membrane pass: the target prompt, then the anchors.
         public var rows: Int { 1 + anchors.count }
         /// Original rows of this draw: positive, neutral, then the anchors.
@@ -89,53 +87,38 @@ public struct SPMObjective {
     /// the Latent Anchoring samples.
     public func draw(iteration: Int, unit: Int, membrane: Membrane) -> Draw {
         var rng = stream(iteration: iteration, unit: unit)
-        let c = config
+        let c = config, unet = model.unet
         let tTo = rng.int(in: 1..<c.maxDenoisingSteps)
         let noise = Tensor.randn([1] + latentShape, using: &rng)
         var anchors = sampleAnchors(count: c.action == .eraseWithLA ? c.samplingBatchSize : 0, rng: &rng)
-        let randomAnchors = anchors.count
         if c.action == .eraseWithLA && !anchorPrompts.isEmpty {
             for _ in 0..<c.promptAnchorsPerUnit { anchors.append(anchorPrompts[rng.int(in: 0..<anchorPrompts.count)]) }
         }
-        if c.action == .eraseWithLA && c.anchorUnconditional { anchors.append(contexts.unconditional) }
-        let z = trajectory(noise, contexts: [contexts.target], steps: tTo, adapter: MergedMembranes(membranes: [membrane], multiplier: 1))
-        var anchorLatents = Array(repeating: z, count: anchors.count)
-        if c.anchorTrajectories && anchors.count > randomAnchors {
-            let own = Array(anchors[randomAnchors...])
-            let latents = trajectory(noise, contexts: own, steps: tTo, adapter: nil)
-            for k in own.indices { anchorLatents[randomAnchors + k] = latents.slice(axis: 0, range: k..<(k + 1)) }
-        }
-        var full = DDIMScheduler(config: model.scheduler)
-        full.setTimesteps(model.scheduler.numTrainTimesteps)
-        let t = Float(full.timesteps[min(full.timesteps.count - 1, tTo * model.scheduler.numTrainTimesteps / c.maxDenoisingSteps)])
-        return Draw(z: z, t: t, anchors: anchors, anchorLatents: anchorLatents)
-    }
-
-    /// `steps` DDIM steps from `noise` for each prompt of `prompts` (one row each), with CFG at
-    /// the trajectory guidance against the unconditional prompt.
-    func trajectory(_ noise: Tensor, contexts prompts: [Tensor], steps: Int, adapter: LayerAdapter?) -> Tensor {
-        withoutGradient {
+        let z: Tensor = withoutGradient {
             var ddim = DDIMScheduler(config: model.scheduler)
-            ddim.setTimesteps(config.maxDenoisingSteps)
-            let n = prompts.count
-            var x = n == 1 ? noise : Tensor.concat(Array(repeating: noise, count: n), axis: 0)
+            ddim.setTimesteps(c.maxDenoisingSteps)
+            var x = noise
             // Guidance 1 is the conditional prediction alone: no unconditional row runs.
-            let ctx = Tensor.concat((config.trajectoryGuidance == 1 ? [] : Array(repeating: contexts.unconditional, count: n)) + prompts, axis: 0)
-            for t in ddim.timesteps.prefix(steps) {
-                let eps = model.unet.guidedPrediction(x, timestep: Float(t), context: ctx, guidance: config.trajectoryGuidance, adapter: adapter)
+            let ctx = c.trajectoryGuidance == 1 ? contexts.target : Tensor.concat([contexts.unconditional, contexts.target], axis: 0)
+            let adapter = MergedMembranes(membranes: [membrane], multiplier: 1)
+            for t in ddim.timesteps.prefix(tTo) {
+                let eps = unet.guidedPrediction(x, timestep: Float(t), context: ctx, guidance: c.trajectoryGuidance, adapter: adapter)
                 x = ddim.step(eps, timestep: t, sample: x)
             }
             return x
         }
+        var full = DDIMScheduler(config: model.scheduler)
+        full.setTimesteps(model.scheduler.numTrainTimesteps)
+        let t = Float(full.timesteps[min(full.timesteps.count - 1, tTo * model.scheduler.numTrainTimesteps / c.maxDenoisingSteps)])
+        return Draw(z: z, t: t, anchors: anchors)
     }
 
     /// Step 2: the original model (no gradient) on original rows `rows`, one prediction per row.
     public func originalPredictions(_ draw: Draw, rows: [Int]) -> [Tensor] {
         if rows.isEmpty { return [] }
         let contextRows = rows.map { $0 == 0 ? contexts.positive : $0 == 1 ? contexts.neutral : draw.anchors[$0 - 2] }
-        let latents = rows.map { $0 < 2 ? draw.z : draw.anchorLatents[$0 - 2] }
         let out = withoutGradient {
-            model.unet(Tensor.concat(latents, axis: 0), timesteps: Array(repeating: draw.t, count: rows.count),
+            model.unet(Tensor.concat(Array(repeating: draw.z, count: rows.count), axis: 0), timesteps: Array(repeating: draw.t, count: rows.count),
                        context: Tensor.concat(contextRows, axis: 0))
         }
         return (0..<rows.count).map { out.slice(axis: 0, range: $0..<($0 + 1)) }
@@ -168,9 +151,8 @@ public struct SPMObjective {
     public func loss(_ draw: Draw, rows: Range<Int>, targets: Targets, membrane: Membrane) -> (loss: Tensor, parts: LossParts) {
         let c = config, n = rows.count
         let contextRows = rows.map { $0 == 0 ? contexts.target : draw.anchors[$0 - 1] }
-        let latents = rows.map { $0 == 0 ? draw.z : draw.anchorLatents[$0 - 1] }
         let adapter = MembraneAdapter(membranes: [membrane], multiplier: 1, rows: n)
-        let out = model.unet(Tensor.concat(latents, axis: 0), timesteps: Array(repeating: draw.t, count: n),
+        let out = model.unet(Tensor.concat(Array(repeating: draw.z, count: n), axis: 0), timesteps: Array(repeating: draw.t, count: n),
                              context: Tensor.concat(contextRows, axis: 0), adapter: adapter)
         var parts = LossParts()
         let scale = 1 / Float(c.batchSize)

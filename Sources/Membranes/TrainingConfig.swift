@@ -67,14 +67,6 @@ public struct TrainingConfig: Equatable, Sendable {
     /// `sampling_batch_size` random anchors; `nil`: 2 when there are anchor prompts.
     public var promptAnchors: Int?
     public var placement: Placement = .transformer
-    /// Whether every trajectory also anchors the unconditional prompt. Sampling with CFG g moves
-    /// every picture by `(1 - g)` times the membrane's change to the unconditional prediction, so
-    /// a membrane meant to be loaded as a plain LoRA keeps that prediction where it was.
-    public var anchorUnconditional: Bool = false
-    /// Whether anchor prompts are anchored on latents of their own trajectories (the original
-    /// model's, from the unit's noise and length) instead of the target's: the latents a picture
-    /// of the anchor concept passes through when it is sampled.
-    public var anchorTrajectories: Bool = false
 
     public init() {}
 
@@ -92,7 +84,6 @@ public struct TrainingConfig: Equatable, Sendable {
         "la_strength", "sampling_batch_size", "iterations", "lr", "lr_scheduler", "lr_scheduler_num_cycles",
         "lr_warmup_steps", "max_denoising_steps", "max_grad_norm", "seed", "trajectory_guidance", "weight_decay",
         "adam_beta1", "adam_beta2", "adam_epsilon", "rank", "preserve", "neighbour_anchors", "prompt_anchors", "placement",
-        "anchor_unconditional", "anchor_trajectories",
     ]
 
     /// Builds a config from decoded key/values; `source` names the file in errors.
@@ -160,13 +151,6 @@ public struct TrainingConfig: Equatable, Sendable {
             guard let v = Placement(rawValue: p) else { throw fail("placement", "'\(p)' is not transformer or cross_attention") }
             c.placement = v
         }
-        func flag(_ k: String) throws -> Bool? {
-            guard let v = values[k] else { return nil }
-            guard let b = v as? Bool else { throw fail(k, "expected true or false") }
-            return b
-        }
-        c.anchorUnconditional = try flag("anchor_unconditional") ?? c.anchorUnconditional
-        c.anchorTrajectories = try flag("anchor_trajectories") ?? c.anchorTrajectories
         try c.validate(source: source)
         self = c
     }
@@ -222,8 +206,6 @@ public struct TrainingConfig: Equatable, Sendable {
         if neighbourAnchors != 0 { v["neighbour_anchors"] = "\(neighbourAnchors)" }
         if let promptAnchors { v["prompt_anchors"] = "\(promptAnchors)" }
         if placement != .transformer { v["placement"] = placement.rawValue }
-        if anchorUnconditional { v["anchor_unconditional"] = "true" }
-        if anchorTrajectories { v["anchor_trajectories"] = "true" }
         return v
     }
 

@@ -1,7 +1,6 @@
 import Foundation
 @testable import Membranes
 import StableDiffusion
-import TensorEngine
 import TestSupport
 import XCTest
 
@@ -45,60 +44,6 @@ final class AnchorPromptTests: XCTestCase {
         let before = try SPMObjective(model: Fixtures.model, config: config([:])).draw(iteration: 0, unit: 0, membrane: membrane)
         XCTAssertEqual(before.anchors[0].scalars, draw.anchors[0].scalars)
         XCTAssertEqual(before.z.scalars, draw.z.scalars)
-        var trainer = try MembraneTrainer(model: Fixtures.model, config: c)
-        XCTAssertTrue(try trainer.trainIteration().total.isFinite)
-    }
-
-    func testUnconditionalAnchorJoinsEveryTrajectory() throws {
-        let plain = try config([:])
-        XCTAssertNil(plain.canonicalValues["anchor_unconditional"])
-        let c = try config(["anchor_unconditional": true])
-        XCTAssertTrue(c.anchorUnconditional)
-        XCTAssertNotEqual(MembraneMetadata.configHash(c), MembraneMetadata.configHash(plain))
-        XCTAssertThrowsError(try config(["anchor_unconditional": "yes"])) {
-            XCTAssertTrue("\($0)".contains("test.yaml") && "\($0)".contains("anchor_unconditional"), "\($0)")
-        }
-        let objective = try SPMObjective(model: Fixtures.model, config: c)
-        let membrane = MembraneTrainer.initialMembrane(sites: Fixtures.model.unet.adapterSites, config: c)
-        let draw = objective.draw(iteration: 0, unit: 0, membrane: membrane)
-        XCTAssertEqual(draw.anchors.count, 2)
-        XCTAssertEqual(draw.anchors[1].scalars, objective.contexts.unconditional.scalars)
-        // The random anchor is drawn as without the option.
-        let before = try SPMObjective(model: Fixtures.model, config: plain).draw(iteration: 0, unit: 0, membrane: membrane)
-        XCTAssertEqual(before.anchors[0].scalars, draw.anchors[0].scalars)
-        // Erasing alone has no anchors to add it to.
-        let erase = try SPMObjective(model: Fixtures.model, config: config(["anchor_unconditional": true, "action": "erase"]))
-        XCTAssertTrue(erase.draw(iteration: 0, unit: 0, membrane: membrane).anchors.isEmpty)
-    }
-
-    func testAnchorPromptsCanHaveTheirOwnTrajectories() throws {
-        let values: [String: Any] = ["preserve": ["blue", "green"], "prompt_anchors": 2]
-        let plain = try config(values)
-        var extra = values
-        extra["anchor_trajectories"] = true
-        let c = try config(extra)
-        XCTAssertNil(plain.canonicalValues["anchor_trajectories"])
-        XCTAssertNotEqual(MembraneMetadata.configHash(c), MembraneMetadata.configHash(plain))
-        let objective = try SPMObjective(model: Fixtures.model, config: c)
-        let membrane = MembraneTrainer.initialMembrane(sites: Fixtures.model.unet.adapterSites, config: c)
-        let draw = objective.draw(iteration: 1, unit: 0, membrane: membrane)
-        let before = try SPMObjective(model: Fixtures.model, config: plain).draw(iteration: 1, unit: 0, membrane: membrane)
-        XCTAssertEqual(draw.anchors.count, 3)
-        XCTAssertEqual(draw.z.scalars, before.z.scalars)
-        XCTAssertEqual(before.anchorLatents.map(\.scalars), Array(repeating: before.z.scalars, count: 3))
-        // The random anchor stays on the target's latent; each prompt anchor is on the original
-        // model's trajectory for its own prompt, from the same noise and length.
-        XCTAssertEqual(draw.anchorLatents[0].scalars, draw.z.scalars)
-        var rng = objective.stream(iteration: 1, unit: 0)
-        let steps = rng.int(in: 1..<c.maxDenoisingSteps)
-        let noise = Tensor.randn([1] + objective.latentShape, using: &rng)
-        for k in 1...2 {
-            let own = objective.trajectory(noise, contexts: [draw.anchors[k]], steps: steps, adapter: nil)
-            XCTAssertEqual(draw.anchorLatents[k].shape, draw.z.shape)
-            XCTAssertNotEqual(draw.anchorLatents[k].scalars, draw.z.scalars)
-            let gap = zip(own.scalars, draw.anchorLatents[k].scalars).map { abs($0 - $1) }.max() ?? 0
-            XCTAssertLessThan(gap, 1e-4, "anchor \(k): batched and single trajectories differ by \(gap)")
-        }
         var trainer = try MembraneTrainer(model: Fixtures.model, config: c)
         XCTAssertTrue(try trainer.trainIteration().total.isFinite)
     }
