@@ -1,6 +1,6 @@
 """`make bench-compare`: the work of MembraneBench timed in PyTorch on the CPU and MembraneBench
-itself, group by group, and one table with both medians, the ratio Membrane / PyTorch and, for the SD v1.5 rows,
-each side's peak RSS.
+itself, group by group, and one table with both medians, the ratio Membrane / PyTorch and, for
+the SD v1.5 rows, each side's peak RSS.
 
 The PyTorch side mirrors Sources/MembraneBench/*.swift: float32, torch.set_num_threads(2),
 torch.no_grad() (grad enabled only for the backward rows), one untimed warm-up call, then the
@@ -11,8 +11,9 @@ process of its own on each side (sd15_pytorch.py ROW; MembraneBench --only sd15-
 reports its own peak RSS. The groups (kernels; the UNets with the SD v1.5 UNet rows; training
 with the SD v1.5 SPM row) run in turn, each timed in PyTorch and right after in MembraneBench
 (the PyTorch models freed first), so that both columns of a row are measured minutes apart at
-most: on shared machines speed drifts over a run. MembraneBench's human table (printTable in Timing.swift: "name  median  GFLOP/s  of sgemm  note")
-is parsed (membrane_runs.py); nothing is read from an older run.
+most: on shared machines speed drifts over a run. MembraneBench's human table (printTable in
+Timing.swift: "name  median  GFLOP/s  of sgemm  note") is parsed (membrane_runs.py); nothing is
+read from an older run.
 
 The training row is a port of the reference SPM training loop (configs/shapesworld/red.yaml on
 shapesworld-a, the reference's cost structure: every eps CFG-batched, see
@@ -63,11 +64,15 @@ def print_table(versions, runs, titles, table):
               f"{format_time(p) if p is not None else '-':>12}{ratio:>18}{format_rss(m_rss):>14}{format_rss(p_rss):>13}")
 
 
+# The groups, in the order a full run times them (each in PyTorch, then in MembraneBench).
+GROUPS = ["kernels", "unet", "training"]
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=5, help="timed runs per benchmark (MembraneBench's --runs)")
     parser.add_argument("--quick", action="store_true", help="skip the SD v1.5 rows")
-    parser.add_argument("--only", choices=["kernels", "unet", "training"],
+    parser.add_argument("--only", choices=GROUPS,
                         help="this group alone on both sides (MembraneBench --only GROUP)")
     parser.add_argument("--bench", default=os.path.join(ROOT, ".build", "release", "MembraneBench"))
     parser.add_argument("--model", default=os.path.join(ROOT, "models", "shapesworld-a"))
@@ -97,7 +102,7 @@ def main():
 
     results, notes, rss, membrane, titles, commands = {}, {}, {}, {}, [], []
     loads = {"start": load()}
-    for group in [args.only] if args.only else ["kernels", "unet", "training"]:
+    for group in [args.only] if args.only else GROUPS:
         started = time.perf_counter()
         with torch.no_grad():
             if group == "kernels":

@@ -37,8 +37,9 @@ def performance_page(started, command, bench_commands, versions, runs, titles, t
         "",
         "Written by `make bench-compare` (`bench/compare_pytorch.py`); do not edit by hand, run it again.",
         f"Medians of the timed runs (runs {runs}, after one warm-up call), 2 threads on each side, both"
-        " measured in the same run, group by group (each group's two sides minutes apart). Ratio > 1: Membrane slower; < 1: Membrane faster. Peak RSS: each"
-        " SD v1.5 row runs in a process of its own on each side (ru_maxrss / VmHWM).",
+        " measured in the same run, group by group (each group's two sides minutes apart)."
+        " Ratio > 1: Membrane slower; < 1: Membrane faster. Peak RSS: each SD v1.5 row runs in a"
+        " process of its own on each side (ru_maxrss / VmHWM).",
         "",
         "## Commands",
         "",
