@@ -44,6 +44,9 @@ struct Train: ParsableCommand {
         if !trainer.objective.anchorPromptTexts.isEmpty {
             logger.info("anchor prompts", metadata: ["prompts": .string(trainer.objective.anchorPromptTexts.joined(separator: ", "))])
         }
+        if let summary = trainer.objective.textDirectionSummary {
+            logger.info("text directions", metadata: summary.mapValues { .string($0) })
+        }
         let start = Date()
         var last = LossParts()
         var progress = ProgressReporter(label: "train", total: settings.iterations)

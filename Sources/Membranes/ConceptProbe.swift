@@ -104,13 +104,21 @@ public struct ConceptProbe {
         return result
     }
 
-    /// Calibrates the concept measure for `target`.
-    public func calibrate(target: String) -> ConceptCalibration {
+    /// The vocabulary words that share no token with `target`, in an order shuffled by the
+    /// target alone: the same words for the same target and tokenizer, on every machine.
+    func sampledWords(apartFrom target: String) -> [String] {
         let t = model.tokenizer
         let targetIDs = Set(t.ids(target))
         var candidates = vocabularyWords().filter { Set(t.ids($0)).isDisjoint(with: targetIDs) && $0.lowercased() != target.lowercased() }
         var rng = RandomSource(seed: UInt64(MembraneMetadata.stableHash(target), radix: 16) ?? 0)
         for i in candidates.indices.reversed() where i > 0 { candidates.swapAt(i, rng.int(in: 0..<(i + 1))) }
+        return candidates
+    }
+
+    /// Calibrates the concept measure for `target`.
+    public func calibrate(target: String) -> ConceptCalibration {
+        let t = model.tokenizer
+        let candidates = sampledWords(apartFrom: target)
         let context = Array(candidates.prefix(contextWords))
         let sample = Array(candidates.dropFirst(contextWords).prefix(sampleSize))
 

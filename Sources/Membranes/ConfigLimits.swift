@@ -79,6 +79,7 @@ public enum ConfigLimits {
         integer("sampling_batch_size", 0...64),
         integer("prompt_anchors", 0...64),
         integer("neighbour_anchors", 0...256),
+        integer("text_directions", 0...16),
         integer("max_denoising_steps", 2...1000, model: "at most the scheduler's num_train_timesteps"),
         integer("resolution", 8...2048, model: "a multiple of the model's latent factor (VAE factor x UNet downsampling)"),
         integer("lr_warmup_steps", 0...10_000_000),

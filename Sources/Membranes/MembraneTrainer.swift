@@ -22,10 +22,13 @@ public struct MembraneTrainer {
     public var config: TrainingConfig { objective.config }
 
     /// A trainer starting from a fresh membrane (seeded by the config) or from `resume`.
-    /// Throws if `resume` does not fit this model's membrane.
-    public init(model: StableDiffusionModel, config: TrainingConfig, resume: TrainingCheckpoint? = nil) throws {
-        objective = try SPMObjective(model: model, config: config)
+    /// Throws if `resume` does not fit this model's membrane. `textDirections`: see
+    /// ``SPMObjective/init(model:config:textDirections:)``.
+    public init(model: StableDiffusionModel, config: TrainingConfig, resume: TrainingCheckpoint? = nil,
+                textDirections: TextDirections? = nil) throws {
+        objective = try SPMObjective(model: model, config: config, textDirections: textDirections)
         var start = MembraneTrainer.initialMembrane(sites: model.unet.adapterSites, config: config)
+        if resume == nil { MembraneTrainer.restrict(start, to: objective.textDirections) }
         var optimizer = AdamW(parameterCount: start.parameterCount, config: config)
         if let resume {
             try resume.check(parameterCount: start.parameterCount)
@@ -92,7 +95,18 @@ public struct MembraneTrainer {
             if coef < 1 { for i in g.values.indices { g.values[i] *= coef } }
         }
         optimizer.step(parameters: membrane.parameters, gradient: g, lr: config.learningRate(at: iteration))
+        MembraneTrainer.restrict(membrane, to: objective.textDirections)
         iteration += 1
+    }
+
+    /// Keeps the `down` of `membrane`'s text-reading layers (cross-attention keys and values)
+    /// within `directions`, in place.
+    static func restrict(_ membrane: Membrane, to directions: TextDirections?) {
+        guard let directions else { return }
+        for (path, layer) in membrane.layers where TrainingConfig.Placement.crossAttention.contains(path: path) {
+            guard case .linear(let inFeatures, _) = layer.site.layer, inFeatures == directions.width else { continue }
+            directions.restrict(layer.down.pointer, rows: layer.rank)
+        }
     }
 
     /// One whole iteration in this process: every unit, then the optimizer step (see

@@ -23,9 +23,12 @@ public struct SPMObjective {
     let anchorPrompts: [Tensor]
     /// The anchor prompts' texts, in ``anchorPrompts`` order.
     public let anchorPromptTexts: [String]
+    /// Where the text-reading layers may read (`text_directions`; nil when off).
+    public let textDirections: TextDirections?
 
-    /// The objective of `config` on `model` (runs the text encoder once).
-    public init(model: StableDiffusionModel, config: TrainingConfig) throws {
+    /// The objective of `config` on `model` (runs the text encoder once). `textDirections`, when
+    /// given, replaces the ones `config` would compute (ranks of a group share their leader's).
+    public init(model: StableDiffusionModel, config: TrainingConfig, textDirections given: TextDirections? = nil) throws {
         try config.check(model: model, source: "training config")
         self.model = model
         self.config = config
@@ -35,8 +38,8 @@ public struct SPMObjective {
         func row(_ i: Int) -> Tensor { embeddings.slice(axis: 0, range: i..<(i + 1)) }
         contexts = (row(0), row(1), row(2), row(3))
         var texts = config.preserve
+        let probe = ConceptProbe(model: model)
         if config.neighbourAnchors > 0 {
-            let probe = ConceptProbe(model: model)
             texts += probe.neighbours(of: probe.calibrate(target: config.target), count: config.neighbourAnchors).filter { !texts.contains($0) }
         }
         anchorPromptTexts = texts
@@ -46,6 +49,41 @@ public struct SPMObjective {
             let encoded = model.encode(prompts: texts)
             anchorPrompts = texts.indices.map { encoded.slice(axis: 0, range: $0..<($0 + 1)) }
         }
+        textDirections = config.textDirections == 0 ? nil : given ?? SPMObjective.textDirections(probe: probe, config: config, anchorTexts: texts)
+    }
+
+    /// The target's and the protected prompts' states, each word seen alone and next to a few
+    /// vocabulary words (so the directions hold in context, not for one prompt).
+    static func textDirections(probe: ConceptProbe, config: TrainingConfig, anchorTexts: [String]) -> TextDirections {
+        let others = Array(probe.sampledWords(apartFrom: config.target).prefix(TextDirections.contextWordCount))
+        func prompts(_ text: String) -> [String] { probe.contexts(of: text, with: others).map(\.prompt) }
+        func states(_ prompts: [String]) -> Tensor {
+            let batches = stride(from: 0, to: prompts.count, by: probe.batchSize).map {
+                probe.model.encode(prompts: Array(prompts[$0..<min($0 + probe.batchSize, prompts.count)]))
+            }
+            return Tensor.concat(batches, axis: 0)
+        }
+        let protected = anchorTexts.map { states(prompts($0)) } + [states([config.unconditional, config.neutral])]
+        return TextDirections(target: states(prompts(config.target)), protected: protected, count: config.textDirections)
+    }
+
+    /// How much the text directions read of `prompts` (one value per prompt; nil when off).
+    public func textDirectionReads(_ prompts: [String]) -> [Double]? {
+        textDirections?.reads(model.encode(prompts: prompts))
+    }
+
+    /// For the training log: the directions' separations, and how much they read of the most
+    /// read anchor prompt and of the unconditional prompt, as shares of the target's read.
+    public var textDirectionSummary: [String: String]? {
+        guard let directions = textDirections else { return nil }
+        let texts = [config.target, config.unconditional] + anchorPromptTexts
+        guard let reads = textDirectionReads(texts), let own = reads.first, own > 0 else { return nil }
+        var summary = ["separations": directions.separations.map { String(format: "%.2f", $0) }.joined(separator: " "),
+                       "unconditional read": String(format: "%.3f", reads[1] / own)]
+        if let most = reads.indices.dropFirst(2).max(by: { reads[$0] < reads[$1] }) {
+            summary["most read anchor"] = "\(texts[most]) \(String(format: "%.3f", reads[most] / own))"
+        }
+        return summary
     }
 
     /// What a unit draws: the trajectory's latent, its timestep and the anchors.

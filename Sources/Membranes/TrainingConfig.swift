@@ -67,6 +67,10 @@ public struct TrainingConfig: Equatable, Sendable {
     /// `sampling_batch_size` random anchors; `nil`: 2 when there are anchor prompts.
     public var promptAnchors: Int?
     public var placement: Placement = .transformer
+    /// 0: off. Otherwise the text-reading layers' `down` stays within this many directions
+    /// of text-state space that best tell the target's prompts from the anchor prompts and the
+    /// unconditional and neutral prompts (``TextDirections``).
+    public var textDirections: Int = 0
 
     public init() {}
 
@@ -84,6 +88,7 @@ public struct TrainingConfig: Equatable, Sendable {
         "la_strength", "sampling_batch_size", "iterations", "lr", "lr_scheduler", "lr_scheduler_num_cycles",
         "lr_warmup_steps", "max_denoising_steps", "max_grad_norm", "seed", "trajectory_guidance", "weight_decay",
         "adam_beta1", "adam_beta2", "adam_epsilon", "rank", "preserve", "neighbour_anchors", "prompt_anchors", "placement",
+        "text_directions",
     ]
 
     /// Builds a config from decoded key/values; `source` names the file in errors.
@@ -151,6 +156,7 @@ public struct TrainingConfig: Equatable, Sendable {
             guard let v = Placement(rawValue: p) else { throw fail("placement", "'\(p)' is not transformer or cross_attention") }
             c.placement = v
         }
+        c.textDirections = try int("text_directions") ?? c.textDirections
         try c.validate(source: source)
         self = c
     }
@@ -173,6 +179,7 @@ public struct TrainingConfig: Equatable, Sendable {
             ("iterations", iterations), ("batch_size", batchSize), ("sampling_batch_size", samplingBatchSize),
             ("neighbour_anchors", neighbourAnchors), ("max_denoising_steps", maxDenoisingSteps),
             ("lr_warmup_steps", lrWarmupSteps), ("lr_scheduler_num_cycles", lrSchedulerNumCycles), ("rank", rank),
+            ("text_directions", textDirections),
         ]
         if let promptAnchors { integers.append(("prompt_anchors", promptAnchors)) }
         if let resolution { integers.append(("resolution", resolution)) }
@@ -206,6 +213,7 @@ public struct TrainingConfig: Equatable, Sendable {
         if neighbourAnchors != 0 { v["neighbour_anchors"] = "\(neighbourAnchors)" }
         if let promptAnchors { v["prompt_anchors"] = "\(promptAnchors)" }
         if placement != .transformer { v["placement"] = placement.rawValue }
+        if textDirections != 0 { v["text_directions"] = "\(textDirections)" }
         return v
     }
 
