@@ -42,8 +42,9 @@ final class CatalogRunTests: XCTestCase {
         XCTAssertTrue(second.err.contains("0 trained"), second.err)
         XCTAssertEqual(try FileManager.default.attributesOfItem(atPath: library.membraneURL("red").path)[.modificationDate] as? Date, stamp)
 
-        // One concept changed: only it retrains, here on one group of two ranks.
-        let changed = Self.three.replacingOccurrences(of: "la_strength: 500", with: "la_strength: 250")
+        // One concept changed: only it retrains, here on one group of two ranks, with text
+        // directions (which the group's ranks take from their leader).
+        let changed = Self.three.replacingOccurrences(of: "la_strength: 500", with: "la_strength: 250\n    text_directions: 1")
         _ = try Runs.writeCatalog(in: folder, concepts: changed)
         let third = try Runs.run(np: 3, catalog: catalogURL, library: library.directory, extra: ["--group-size", "2"])
         XCTAssertEqual(third.status, 0, third.err)

@@ -48,7 +48,7 @@ struct Worker {
 
     /// Trains one job until it completes or is stopped; returns the trainer when it completed.
     func train(_ job: Job, resume: TrainingCheckpoint?) throws -> MembraneTrainer? {
-        var trainer = try MembraneTrainer(model: model, config: job.config, resume: resume)
+        var trainer = try makeTrainer(job, resume: resume)
         logger.debug("\(job.name): training from iteration \(trainer.iteration)/\(job.config.iterations) as rank \(group.rank) of \(group.size)")
         var seconds = resume?.seconds ?? 0
         var loss = resume?.loss ?? LossParts()
