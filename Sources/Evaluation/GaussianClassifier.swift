@@ -1,4 +1,5 @@
 import Foundation
+import TensorEngine
 
 /// A Gaussian discriminant classifier on standardised features: quadratic (one covariance per
 /// class, QDA) or linear (one pooled covariance, LDA), with a ridge on the diagonal. Equal class
@@ -10,9 +11,8 @@ struct GaussianClassifier: Sendable {
     let featureScale: [Double]
     /// Class means in standardised units, `classCount` x `dimension`.
     let classMeans: [[Double]]
-    /// Lower Cholesky factors (row-major `dimension` x `dimension`), one per class, or one
-    /// shared by all classes.
-    let factors: [[Double]]
+    /// Cholesky factors of the covariances, one per class, or one shared by all classes.
+    let factors: [CholeskyFactor]
     let logDeterminants: [Double]
 
     /// Fits the classifier. `labels` are in 0..<classCount and every class must occur.
@@ -60,7 +60,7 @@ struct GaussianClassifier: Sendable {
                 }
             }
         }
-        var factors: [[Double]] = []
+        var factors: [CholeskyFactor] = []
         var logDeterminants: [Double] = []
         for group in 0..<groups {
             var covariance = covariances[group]
@@ -71,11 +71,9 @@ struct GaussianClassifier: Sendable {
                 }
                 covariance[i * dimension + i] += ridge
             }
-            let factor = Self.cholesky(covariance, dimension: dimension)
-            var logDeterminant = 0.0
-            for i in 0..<dimension { logDeterminant += 2 * log(factor[i * dimension + i]) }
+            let factor = CholeskyFactor(covariance, dimension: dimension)
             factors.append(factor)
-            logDeterminants.append(logDeterminant)
+            logDeterminants.append(factor.logDeterminant)
         }
         self.factors = factors
         self.logDeterminants = logDeterminants
@@ -90,43 +88,12 @@ struct GaussianClassifier: Sendable {
             let group = factors.count == 1 ? 0 : c
             var difference = [Double](repeating: 0, count: dimension)
             for j in 0..<dimension { difference[j] = x[j] - classMeans[c][j] }
-            let distance = Self.squaredNormAfterSolving(factors[group], difference, dimension: dimension)
+            let distance = factors[group].solveLower(difference).reduce(0) { $0 + $1 * $1 }
             scores[c] = -0.5 * distance - 0.5 * logDeterminants[group]
         }
         let top = scores.max() ?? 0
         let exponentials = scores.map { exp($0 - top) }
         let total = exponentials.reduce(0, +)
         return exponentials.map { $0 / total }
-    }
-
-    /// Lower Cholesky factor of a symmetric positive definite matrix (row-major). Pivots that
-    /// are not positive are clamped to a tiny value instead of failing.
-    static func cholesky(_ matrix: [Double], dimension n: Int) -> [Double] {
-        var factor = [Double](repeating: 0, count: n * n)
-        for i in 0..<n {
-            for j in 0...i {
-                var sum = matrix[i * n + j]
-                for k in 0..<j { sum -= factor[i * n + k] * factor[j * n + k] }
-                if i == j {
-                    factor[i * n + i] = max(sum, 1e-12).squareRoot()
-                } else {
-                    factor[i * n + j] = sum / factor[j * n + j]
-                }
-            }
-        }
-        return factor
-    }
-
-    /// |z|^2 where L z = v (forward substitution with the lower factor L).
-    static func squaredNormAfterSolving(_ factor: [Double], _ vector: [Double], dimension n: Int) -> Double {
-        var z = [Double](repeating: 0, count: n)
-        var norm = 0.0
-        for i in 0..<n {
-            var sum = vector[i]
-            for k in 0..<i { sum -= factor[i * n + k] * z[k] }
-            z[i] = sum / factor[i * n + i]
-            norm += z[i] * z[i]
-        }
-        return norm
     }
 }

@@ -71,19 +71,19 @@ public struct TextDirections: Sendable, Equatable, Codable {
         }
         let ridge = ridgeShare * (0..<w).reduce(0) { $0 + sp[$1 * w + $1] } / Double(w)
         for i in 0..<w { sp[i * w + i] += ridge }
-        let l = cholesky(sp, width: w)
+        let l = CholeskyFactor(sp, dimension: w)
         // Top eigenvectors of L^-1 S_t L^-T by orthogonal iteration, then mapped back by L^-T.
         var rng = RandomSource(seed: 0x5445_5854)
         var v = (0..<count).map { _ in (0..<w).map { _ in Double(rng.uniform()) - 0.5 } }
         var values = [Double](repeating: 0, count: count)
         for _ in 0..<500 {
-            v = v.map { solveLower(l, multiply(st, solveUpper(l, $0, width: w), width: w), width: w) }
+            v = v.map { l.solveLower(multiply(st, l.solveUpper($0), width: w)) }
             let previous = values
             values = v.map { $0.reduce(0) { $0 + $1 * $1 }.squareRoot() }
             v = orthonormalised(v)
             if zip(values, previous).allSatisfy({ abs($0 - $1) <= 1e-12 * $0 }) { break }
         }
-        return (orthonormalised(v.map { solveUpper(l, $0, width: w) }), values)
+        return (orthonormalised(v.map { l.solveUpper($0) }), values)
     }
 
     /// `v' A v`.
@@ -129,39 +129,6 @@ public struct TextDirections: Sendable, Equatable, Codable {
         let x = states.reshaped([n, w])
         let m = withoutGradient { x.transposed().matmul(x) }
         return (0..<(w * w)).map { Double(m.pointer[$0]) / Double(max(n, 1)) }
-    }
-
-    /// The lower Cholesky factor of a symmetric positive-definite matrix.
-    static func cholesky(_ a: [Double], width w: Int) -> [Double] {
-        var l = [Double](repeating: 0, count: w * w)
-        for i in 0..<w {
-            for j in 0...i {
-                var s = a[i * w + j]
-                for k in 0..<j { s -= l[i * w + k] * l[j * w + k] }
-                l[i * w + j] = i == j ? max(s, 1e-300).squareRoot() : s / l[j * w + j]
-            }
-        }
-        return l
-    }
-
-    /// `L^-1 b` for lower-triangular L.
-    static func solveLower(_ l: [Double], _ b: [Double], width w: Int) -> [Double] {
-        var x = b
-        for i in 0..<w {
-            for k in 0..<i { x[i] -= l[i * w + k] * x[k] }
-            x[i] /= l[i * w + i]
-        }
-        return x
-    }
-
-    /// `L^-T b` for lower-triangular L.
-    static func solveUpper(_ l: [Double], _ b: [Double], width w: Int) -> [Double] {
-        var x = b
-        for i in stride(from: w - 1, through: 0, by: -1) {
-            for k in (i + 1)..<w { x[i] -= l[k * w + i] * x[k] }
-            x[i] /= l[i * w + i]
-        }
-        return x
     }
 
     static func multiply(_ a: [Double], _ v: [Double], width w: Int) -> [Double] {
