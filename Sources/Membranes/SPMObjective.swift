@@ -77,7 +77,8 @@ public struct SPMObjective {
     public var textDirectionSummary: [String: String]? {
         guard let directions = textDirections else { return nil }
         let texts = [config.target, config.unconditional] + anchorPromptTexts
-        guard let reads = textDirectionReads(texts), let own = reads.first, own > 0 else { return nil }
+        let reads = directions.reads(Tensor.concat([contexts.target, contexts.unconditional] + anchorPrompts, axis: 0))
+        guard let own = reads.first, own > 0 else { return nil }
         var summary = ["separations": directions.separations.map { String(format: "%.2f", $0) }.joined(separator: " "),
                        "unconditional read": String(format: "%.3f", reads[1] / own)]
         if let most = reads.indices.dropFirst(2).max(by: { reads[$0] < reads[$1] }) {

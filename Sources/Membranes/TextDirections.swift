@@ -97,12 +97,19 @@ public struct TextDirections: Sendable, Equatable, Codable {
         for row in 0..<rows {
             let w = weights + row * width
             var kept = [Double](repeating: 0, count: width)
-            for b in basis {
-                var dot = 0.0
-                for i in 0..<width { dot += b[i] * Double(w[i]) }
+            for (b, dot) in zip(basis, coordinates(of: w)) {
                 for i in 0..<width { kept[i] += dot * b[i] }
             }
             for i in 0..<width { w[i] = Float(kept[i]) }
+        }
+    }
+
+    /// The dot products of the `width` scalars at `v` with each direction.
+    func coordinates(of v: UnsafePointer<Float>) -> [Double] {
+        basis.map { b in
+            var dot = 0.0
+            for i in 0..<width { dot += b[i] * Double(v[i]) }
+            return dot
         }
     }
 
@@ -113,11 +120,7 @@ public struct TextDirections: Sendable, Equatable, Codable {
         return (0..<states.shape[0]).map { prompt in
             var sum = 0.0
             for start in stride(from: prompt * tokens, to: (prompt + 1) * tokens, by: width) {
-                for b in basis {
-                    var dot = 0.0
-                    for i in 0..<width { dot += b[i] * Double(p[start + i]) }
-                    sum += dot * dot
-                }
+                sum += coordinates(of: p + start).reduce(0) { $0 + $1 * $1 }
             }
             return sum.squareRoot()
         }
