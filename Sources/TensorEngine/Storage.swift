@@ -39,10 +39,14 @@ public final class BufferPool: @unchecked Sendable {
     public var limitBytes = 512 << 20
     /// Buffers handed out that were reused rather than allocated (for tests and benchmarks).
     public private(set) var reuseCount = 0
+    /// Bytes of buffers handed out and not yet given back, and the most there have been.
+    public private(set) var liveBytes = 0, peakLiveBytes = 0
 
     func take(_ count: Int) -> UnsafeMutablePointer<Float> {
         let n = max(count, 1)
         lock.lock()
+        liveBytes += n * 4
+        peakLiveBytes = max(peakLiveBytes, liveBytes)
         if var list = free[n], let p = list.popLast() {
             free[n] = list
             idleBytes -= n * 4
@@ -61,6 +65,7 @@ public final class BufferPool: @unchecked Sendable {
     func give(_ p: UnsafeMutablePointer<Float>, _ count: Int) {
         let n = max(count, 1)
         lock.lock()
+        liveBytes -= n * 4
         if idleBytes + n * 4 <= limitBytes {
             free[n, default: []].append(p)
             idleBytes += n * 4

@@ -40,26 +40,34 @@ extension Tensor {
     /// Elementwise sum with broadcasting.
     public static func + (a: Tensor, b: Tensor) -> Tensor {
         let out = broadcasting(a, b, .add)
-        return record(out, inputs: [a, b]) { g in
-            [a.requiresGrad ? g.sum(toShape: a.shape) : nil, b.requiresGrad ? g.sum(toShape: b.shape) : nil]
-        }
+        let (aShape, bShape) = gradientShapes(a, b)
+        return record(out, inputs: [a, b]) { g in [aShape.map { g.sum(toShape: $0) }, bShape.map { g.sum(toShape: $0) }] }
     }
 
     /// Elementwise difference with broadcasting.
     public static func - (a: Tensor, b: Tensor) -> Tensor {
         let out = broadcasting(a, b, .sub)
-        return record(out, inputs: [a, b]) { g in
-            [a.requiresGrad ? g.sum(toShape: a.shape) : nil, b.requiresGrad ? (g * -1).sum(toShape: b.shape) : nil]
-        }
+        let (aShape, bShape) = gradientShapes(a, b)
+        return record(out, inputs: [a, b]) { g in [aShape.map { g.sum(toShape: $0) }, bShape.map { (g * -1).sum(toShape: $0) }] }
     }
 
     /// Elementwise product with broadcasting.
     public static func * (a: Tensor, b: Tensor) -> Tensor {
         let out = broadcasting(a, b, .mul)
+        // Each factor is kept only for the other one's gradient.
+        let (aShape, bShape) = gradientShapes(a, b)
+        let keptA = bShape == nil ? nil : a.detached, keptB = aShape == nil ? nil : b.detached
         return record(out, inputs: [a, b]) { g in
-            [a.requiresGrad ? broadcasting(g, b.detached, .mul).sum(toShape: a.shape) : nil,
-             b.requiresGrad ? broadcasting(g, a.detached, .mul).sum(toShape: b.shape) : nil]
+            [aShape.flatMap { s in keptB.map { broadcasting(g, $0, .mul).sum(toShape: s) } },
+             bShape.flatMap { s in keptA.map { broadcasting(g, $0, .mul).sum(toShape: s) } }]
         }
+    }
+
+    /// The shapes of `a` and `b` where each needs a gradient, nil where it does not. A backward
+    /// closure captures these rather than the operands, so that recording an op does not keep
+    /// its inputs' buffers alive until the backward pass.
+    static func gradientShapes(_ a: Tensor, _ b: Tensor) -> ([Int]?, [Int]?) {
+        (a.requiresGrad ? a.shape : nil, b.requiresGrad ? b.shape : nil)
     }
 
     /// `a * scale + shift` elementwise.
@@ -98,7 +106,8 @@ extension Tensor {
                 for i in 0..<n { dst[i * st] += src[i] }
             }
         }
-        return Tensor.record(out, inputs: [self]) { g in [g.broadcast(to: self.shape)] }
+        let inShape = shape
+        return Tensor.record(out, inputs: [self]) { g in [g.broadcast(to: inShape)] }
     }
 
     /// This tensor repeated along broadcast axes to `target`.

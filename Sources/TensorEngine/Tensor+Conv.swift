@@ -105,15 +105,18 @@ extension Tensor {
                                    winograd: WinogradKernels?) -> Tensor {
         let batch = shape[0], outC = weight.shape[0]
         let ckk = geo.colRows, ohw = geo.colColumns, inPlane = geo.channels * geo.height * geo.width
-        let x = detached, w = weight.detached
-        let needX = requiresGrad, needW = weight.requiresGrad, needB = bias?.requiresGrad ?? false
-        let inputs = bias.map { [self, weight, $0] } ?? [self, weight]
+        let needB = bias?.requiresGrad ?? false
+        // The backward holds on to the input only for the weight gradient and to the weight
+        // only for the input gradient: a frozen layer does not keep its input alive.
+        let inShape = shape, x = weight.requiresGrad ? detached : nil
+        let w = requiresGrad ? weight.detached : nil
+        let inputs = bias.map { [self, weight, $0] } ?? [self, weight], withBias = bias != nil
         return Tensor.record(out, inputs: inputs) { g in
             var gx: Tensor?, gw: Tensor?, gb: Tensor?
-            let col = needW && !geo.isPointwise ? Tensor(uninitialized: [ckk, ohw]) : nil
-            if needW {
+            let col = x != nil && !geo.isPointwise ? Tensor(uninitialized: [ckk, ohw]) : nil
+            if let x {
                 // dW [O, CKK] = Σ_n dOut[n] [O, OHW] · col[n]ᵀ [OHW, CKK]
-                let t = Tensor(uninitialized: w.shape)
+                let t = Tensor(uninitialized: [outC, geo.channels, geo.kernelH, geo.kernelW])
                 for n in 0..<batch {
                     var cols = x.pointer + n * inPlane
                     if let col {
@@ -125,16 +128,16 @@ extension Tensor {
                 }
                 gw = t
             }
-            if needX, let kernels = Tensor.winogradKernels(for: geo, weight: w, prepared: winograd) {
+            if let w, let kernels = Tensor.winogradKernels(for: geo, weight: w, prepared: winograd) {
                 // Stride 1, padding 1: the input gradient is the output gradient convolved with the
                 // turned kernels, by Winograd like the forward (from the forward's transform).
-                let t = Tensor(uninitialized: x.shape)
+                let t = Tensor(uninitialized: inShape)
                 Tensor.convolveByWinograd(g.pointer, channels: outC, kernels: kernels, outChannels: geo.channels,
                                           bias: nil, into: t.pointer, batch: batch, geometry: geo, turned: true)
                 gx = t
-            } else if needX {
+            } else if let w {
                 // dcol [CKK, OHW] = Wᵀ [CKK, O] · dOut[n] [O, OHW], folded back with col2im.
-                let t = Tensor(uninitialized: x.shape)
+                let t = Tensor(uninitialized: inShape)
                 let tp = t.pointer, wp = w.pointer, gp = g.pointer
                 Tensor.forEachImage(batch, work: outC * ohw * ckk) { images in
                     let dcol = geo.isPointwise ? nil : Tensor(uninitialized: [ckk, ohw])
@@ -147,7 +150,7 @@ extension Tensor {
                 gx = t
             }
             if needB { gb = Tensor.channelSums(g, batch: batch, channels: outC, pixels: ohw) }
-            return inputs.count == 3 ? [gx, gw, gb] : [gx, gw]
+            return withBias ? [gx, gw, gb] : [gx, gw]
         }
     }
 

@@ -8,17 +8,18 @@ extension Tensor {
         let k = b.shape[0], n = b.shape[1], m = count / max(k, 1)
         let out = Tensor(uninitialized: Array(shape.dropLast()) + [n])
         sgemm(m: m, n: n, k: k, a: pointer, lda: k, b: b.pointer, ldb: n, c: out.pointer, ldc: n)
-        let a = detached, bd = b.detached, needA = requiresGrad, needB = b.requiresGrad
+        // Each operand is kept only for the other one's gradient.
+        let aShape = shape, keptA = b.requiresGrad ? detached : nil, keptB = requiresGrad ? b.detached : nil
         return Tensor.record(out, inputs: [self, b]) { g in
             var ga: Tensor?, gb: Tensor?
-            if needA {
-                let t = Tensor(uninitialized: a.shape)
-                sgemm(transB: .transposed, m: m, n: k, k: n, a: g.pointer, lda: n, b: bd.pointer, ldb: n, c: t.pointer, ldc: k)
+            if let keptB {
+                let t = Tensor(uninitialized: aShape)
+                sgemm(transB: .transposed, m: m, n: k, k: n, a: g.pointer, lda: n, b: keptB.pointer, ldb: n, c: t.pointer, ldc: k)
                 ga = t
             }
-            if needB {
-                let t = Tensor(uninitialized: bd.shape)
-                sgemm(transA: .transposed, m: k, n: n, k: m, a: a.pointer, lda: k, b: g.pointer, ldb: n, c: t.pointer, ldc: n)
+            if let keptA {
+                let t = Tensor(uninitialized: [k, n])
+                sgemm(transA: .transposed, m: k, n: n, k: m, a: keptA.pointer, lda: k, b: g.pointer, ldb: n, c: t.pointer, ldc: n)
                 gb = t
             }
             return [ga, gb]
@@ -35,21 +36,22 @@ extension Tensor {
             sgemm(m: m, n: n, k: k, a: pointer + i * m * k, lda: k, b: b.pointer + i * k * n, ldb: n,
                   c: out.pointer + i * m * n, ldc: n)
         }
-        let a = detached, bd = b.detached, needA = requiresGrad, needB = b.requiresGrad
+        // Each operand is kept only for the other one's gradient.
+        let aShape = shape, keptA = b.requiresGrad ? detached : nil, keptB = requiresGrad ? b.detached : nil
         return Tensor.record(out, inputs: [self, b]) { g in
             var ga: Tensor?, gb: Tensor?
-            if needA {
-                let t = Tensor(uninitialized: a.shape)
+            if let keptB {
+                let t = Tensor(uninitialized: aShape)
                 for i in 0..<batch {
                     sgemm(transB: .transposed, m: m, n: k, k: n, a: g.pointer + i * m * n, lda: n,
-                          b: bd.pointer + i * k * n, ldb: n, c: t.pointer + i * m * k, ldc: k)
+                          b: keptB.pointer + i * k * n, ldb: n, c: t.pointer + i * m * k, ldc: k)
                 }
                 ga = t
             }
-            if needB {
-                let t = Tensor(uninitialized: bd.shape)
+            if let keptA {
+                let t = Tensor(uninitialized: [batch, k, n])
                 for i in 0..<batch {
-                    sgemm(transA: .transposed, m: k, n: n, k: m, a: a.pointer + i * m * k, lda: k,
+                    sgemm(transA: .transposed, m: k, n: n, k: m, a: keptA.pointer + i * m * k, lda: k,
                           b: g.pointer + i * m * n, ldb: n, c: t.pointer + i * k * n, ldc: n)
                 }
                 gb = t
@@ -74,24 +76,26 @@ extension Tensor {
         }
         sgemm(transB: .transposed, m: rows, n: nOut, k: nIn, a: pointer, lda: nIn,
               b: weight.pointer, ldb: nIn, beta: bias == nil ? 0 : 1, c: out.pointer, ldc: nOut)
-        let x = detached, w = weight.detached
-        let needX = requiresGrad, needW = weight.requiresGrad, needB = bias?.requiresGrad ?? false
-        let inputs = bias.map { [self, weight, $0] } ?? [self, weight]
+        // The backward keeps the input only for the weight gradient and the weight only for the
+        // input gradient, so a frozen layer does not hold its input alive until the backward.
+        let inShape = shape, x = weight.requiresGrad ? detached : nil, w = requiresGrad ? weight.detached : nil
+        let needB = bias?.requiresGrad ?? false
+        let inputs = bias.map { [self, weight, $0] } ?? [self, weight], withBias = bias != nil
         return Tensor.record(out, inputs: inputs) { g in
             var gx: Tensor?, gw: Tensor?, gb: Tensor?
-            if needX {
-                let t = Tensor(uninitialized: x.shape)
+            if let w {
+                let t = Tensor(uninitialized: inShape)
                 sgemm(m: rows, n: nIn, k: nOut, a: g.pointer, lda: nOut, b: w.pointer, ldb: nIn, c: t.pointer, ldc: nIn)
                 gx = t
             }
-            if needW {
-                let t = Tensor(uninitialized: w.shape)
+            if let x {
+                let t = Tensor(uninitialized: [nOut, nIn])
                 sgemm(transA: .transposed, m: nOut, n: nIn, k: rows, a: g.pointer, lda: nOut,
                       b: x.pointer, ldb: nIn, c: t.pointer, ldc: nIn)
                 gw = t
             }
             if needB { gb = g.sum(toShape: [nOut]) }
-            return inputs.count == 3 ? [gx, gw, gb] : [gx, gw]
+            return withBias ? [gx, gw, gb] : [gx, gw]
         }
     }
 }

@@ -13,8 +13,9 @@ extension Tensor {
                 for y in 0..<h { (o + p * oh * ow + (y + top) * ow + left).update(from: x + p * h * w + y * w, count: w) }
             }
         }
+        let n = shape[0], c = shape[1]
         return Tensor.record(out, inputs: [self]) { g in
-            let gx = Tensor(uninitialized: [self.shape[0], self.shape[1], h, w])
+            let gx = Tensor(uninitialized: [n, c, h, w])
             let gp = g.pointer, d = gx.pointer
             parallelFor(planes, grain: max(1, 4096 / max(h * w, 1))) { r in
                 for p in r {

@@ -21,6 +21,20 @@ final class BufferPoolTests: XCTestCase {
         pool.drain()
     }
 
+    func testLiveBytesCountBuffersHandedOut() {
+        let pool = BufferPool()
+        let a = pool.take(100), b = pool.take(50)
+        XCTAssertEqual(pool.liveBytes, 600)
+        pool.give(a, 100)
+        XCTAssertEqual(pool.liveBytes, 200)
+        let c = pool.take(100)
+        pool.give(b, 50)
+        pool.give(c, 100)
+        XCTAssertEqual(pool.liveBytes, 0)
+        XCTAssertEqual(pool.peakLiveBytes, 600)
+        pool.drain()
+    }
+
     func testTheSharedPoolBoundStaysModest() {
         XCTAssertLessThanOrEqual(BufferPool.shared.limitBytes, 512 << 20)
     }
