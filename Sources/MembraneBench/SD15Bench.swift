@@ -29,8 +29,12 @@ enum SD15Row: String, CaseIterable {
     }
 }
 
-/// "peak RSS X GB" as bench/compare_pytorch.py parses it.
-func peakRSSNote() -> String { String(format: "peak RSS %.2f GB (tensors at most %.2f GB)", Double(peakRSSBytes()) / 1e9, Double(BufferPool.shared.peakLiveBytes) / 1e9) }
+/// "peak RSS X GB" as bench/compare_pytorch.py parses it, then the most bytes of tensors that
+/// were alive at once (the rest of the peak is idle pooled buffers, the C heap and the binary).
+func peakRSSNote() -> String {
+    String(format: "peak RSS %.2f GB (tensors at most %.2f GB)", Double(peakRSSBytes()) / 1e9,
+           Double(BufferPool.shared.peakLiveBytes) / 1e9)
+}
 
 /// The SD v1.5 UNet (random weights) forward at a 64x64 latent, batch 1.
 func sd15ForwardRow(runs: Int, size: SD15Size) throws -> Row {
