@@ -59,6 +59,11 @@ extension Tensor {
     /// Whether a gradient flows to this tensor.
     public var requiresGrad: Bool { node != nil }
 
+    /// This tensor for a backward closure that reads it only to compute `other`'s gradient, or
+    /// nil when `other` needs none. Ops capture their operands through this (and otherwise only
+    /// shapes), so recording an op does not keep an input's buffer alive until the backward.
+    func kept(forGradientOf other: Tensor) -> Tensor? { other.requiresGrad ? detached : nil }
+
     /// The gradient accumulated on this parameter by the last ``backward(_:)``.
     public var grad: Tensor? { node?.grad }
 

@@ -54,18 +54,16 @@ extension Tensor {
     /// Elementwise product with broadcasting.
     public static func * (a: Tensor, b: Tensor) -> Tensor {
         let out = broadcasting(a, b, .mul)
-        // Each factor is kept only for the other one's gradient.
         let (aShape, bShape) = gradientShapes(a, b)
-        let keptA = bShape == nil ? nil : a.detached, keptB = aShape == nil ? nil : b.detached
+        let keptA = a.kept(forGradientOf: b), keptB = b.kept(forGradientOf: a)
         return record(out, inputs: [a, b]) { g in
             [aShape.flatMap { s in keptB.map { broadcasting(g, $0, .mul).sum(toShape: s) } },
              bShape.flatMap { s in keptA.map { broadcasting(g, $0, .mul).sum(toShape: s) } }]
         }
     }
 
-    /// The shapes of `a` and `b` where each needs a gradient, nil where it does not. A backward
-    /// closure captures these rather than the operands, so that recording an op does not keep
-    /// its inputs' buffers alive until the backward pass.
+    /// The shapes of `a` and `b` where each needs a gradient, nil where it does not: what a
+    /// backward closure captures instead of the operands (see ``kept(forGradientOf:)``).
     static func gradientShapes(_ a: Tensor, _ b: Tensor) -> ([Int]?, [Int]?) {
         (a.requiresGrad ? a.shape : nil, b.requiresGrad ? b.shape : nil)
     }

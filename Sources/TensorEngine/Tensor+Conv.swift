@@ -106,15 +106,12 @@ extension Tensor {
         let batch = shape[0], outC = weight.shape[0]
         let ckk = geo.colRows, ohw = geo.colColumns, inPlane = geo.channels * geo.height * geo.width
         let needB = bias?.requiresGrad ?? false
-        // The backward holds on to the input only for the weight gradient and to the weight
-        // only for the input gradient: a frozen layer does not keep its input alive.
-        let inShape = shape, x = weight.requiresGrad ? detached : nil
-        let w = requiresGrad ? weight.detached : nil
+        let inShape = shape, x = kept(forGradientOf: weight), w = weight.kept(forGradientOf: self)
         let inputs = bias.map { [self, weight, $0] } ?? [self, weight], withBias = bias != nil
         return Tensor.record(out, inputs: inputs) { g in
             var gx: Tensor?, gw: Tensor?, gb: Tensor?
-            let col = x != nil && !geo.isPointwise ? Tensor(uninitialized: [ckk, ohw]) : nil
             if let x {
+                let col = geo.isPointwise ? nil : Tensor(uninitialized: [ckk, ohw])
                 // dW [O, CKK] = Σ_n dOut[n] [O, OHW] · col[n]ᵀ [OHW, CKK]
                 let t = Tensor(uninitialized: [outC, geo.channels, geo.kernelH, geo.kernelW])
                 for n in 0..<batch {

@@ -8,8 +8,7 @@ extension Tensor {
         let k = b.shape[0], n = b.shape[1], m = count / max(k, 1)
         let out = Tensor(uninitialized: Array(shape.dropLast()) + [n])
         sgemm(m: m, n: n, k: k, a: pointer, lda: k, b: b.pointer, ldb: n, c: out.pointer, ldc: n)
-        // Each operand is kept only for the other one's gradient.
-        let aShape = shape, keptA = b.requiresGrad ? detached : nil, keptB = requiresGrad ? b.detached : nil
+        let aShape = shape, keptA = kept(forGradientOf: b), keptB = b.kept(forGradientOf: self)
         return Tensor.record(out, inputs: [self, b]) { g in
             var ga: Tensor?, gb: Tensor?
             if let keptB {
@@ -36,8 +35,7 @@ extension Tensor {
             sgemm(m: m, n: n, k: k, a: pointer + i * m * k, lda: k, b: b.pointer + i * k * n, ldb: n,
                   c: out.pointer + i * m * n, ldc: n)
         }
-        // Each operand is kept only for the other one's gradient.
-        let aShape = shape, keptA = b.requiresGrad ? detached : nil, keptB = requiresGrad ? b.detached : nil
+        let aShape = shape, keptA = kept(forGradientOf: b), keptB = b.kept(forGradientOf: self)
         return Tensor.record(out, inputs: [self, b]) { g in
             var ga: Tensor?, gb: Tensor?
             if let keptB {
@@ -76,9 +74,7 @@ extension Tensor {
         }
         sgemm(transB: .transposed, m: rows, n: nOut, k: nIn, a: pointer, lda: nIn,
               b: weight.pointer, ldb: nIn, beta: bias == nil ? 0 : 1, c: out.pointer, ldc: nOut)
-        // The backward keeps the input only for the weight gradient and the weight only for the
-        // input gradient, so a frozen layer does not hold its input alive until the backward.
-        let inShape = shape, x = weight.requiresGrad ? detached : nil, w = requiresGrad ? weight.detached : nil
+        let inShape = shape, x = kept(forGradientOf: weight), w = weight.kept(forGradientOf: self)
         let needB = bias?.requiresGrad ?? false
         let inputs = bias.map { [self, weight, $0] } ?? [self, weight], withBias = bias != nil
         return Tensor.record(out, inputs: inputs) { g in
