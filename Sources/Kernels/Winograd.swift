@@ -40,33 +40,11 @@ public struct WinogradTiling: Sendable, Equatable {
     }
 
     /// Floats of the scratch buffer ``winogradConvolution(_:channels:tiling:weights:outChannels:bias:out:scratch:turned:)``
-    /// needs: the transformed input and the 16 GEMM products.
-    public func scratchCount(channels: Int, outChannels: Int) -> Int { 16 * (channels + outChannels) * count }
-}
-
-/// Transforms 3x3 kernels `[outC, inC, 3, 3]` into the 16 matrices `U[p] = (G g G^T)[p]`, stored
-/// as `[16, outC, inC]`. The same matrices serve the input gradient of that convolution (see
-/// `turned` in ``winogradConvolution(_:channels:tiling:weights:outChannels:bias:out:scratch:turned:)``).
-public func winogradWeights(_ w: UnsafePointer<Float>, outChannels: Int, inChannels: Int, into u: UnsafeMutablePointer<Float>) {
-    let pairs = outChannels * inChannels
-    parallelFor(pairs, grain: 4096) { range in
-        for i in range {
-            let g = w + i * 9
-            for a in 0..<4 {
-                // Row a of t = G g (three floats), then row a of U = t G^T (four floats).
-                var t = (Float(0), Float(0), Float(0))
-                switch a {
-                case 0: t = (g[0], g[1], g[2])
-                case 1: t = (0.5 * (g[0] + g[3] + g[6]), 0.5 * (g[1] + g[4] + g[7]), 0.5 * (g[2] + g[5] + g[8]))
-                case 2: t = (0.5 * (g[0] - g[3] + g[6]), 0.5 * (g[1] - g[4] + g[7]), 0.5 * (g[2] - g[5] + g[8]))
-                default: t = (g[6], g[7], g[8])
-                }
-                u[(a * 4 + 0) * pairs + i] = t.0
-                u[(a * 4 + 1) * pairs + i] = 0.5 * (t.0 + t.1 + t.2)
-                u[(a * 4 + 2) * pairs + i] = 0.5 * (t.0 - t.1 + t.2)
-                u[(a * 4 + 3) * pairs + i] = t.2
-            }
-        }
+    /// needs: the transformed input, the 16 GEMM products and, for `untransformed` weights
+    /// (``WinogradWeightSource/untransformed(_:)``), one block of transformed kernels.
+    public func scratchCount(channels: Int, outChannels: Int, untransformed: Bool = false) -> Int {
+        16 * (channels + outChannels) * count
+            + (untransformed ? 16 * winogradBlockRows(rows: outChannels, depth: channels) * channels : 0)
     }
 }
 
@@ -179,29 +157,63 @@ func winogradOutput(_ m: UnsafePointer<Float>, outChannels: Int, tiling: Winogra
     }
 }
 
-/// Convolves one `[channels, height, width]` image with 3x3 kernels (stride 1, padding 1) given
-/// as ``winogradWeights(_:outChannels:inChannels:into:)`` of them, into `out`
-/// (`[outChannels, height, width]`, overwritten), adding `bias` when given. `scratch` holds
-/// ``WinogradTiling/scratchCount(channels:outChannels:)`` floats.
+/// Convolves one `[channels, height, width]` image with 3x3 kernels (stride 1, padding 1) into
+/// `out` (`[outChannels, height, width]`, overwritten), adding `bias` when given. `scratch` holds
+/// ``WinogradTiling/scratchCount(channels:outChannels:untransformed:)`` floats.
 ///
-/// With `turned`, `u` is instead the transform of a convolution from `outChannels` to `channels`
-/// channels (`[16, channels, outChannels]`), and this computes that convolution's input
-/// gradient: the image convolved with its kernels turned by 180 degrees, channels swapped. In
-/// the transformed domain the turn swaps rows and columns 0 and 3 of each 4x4 `G g G^T`, so
-/// plane `p` of the turned kernels is plane `swap03(p)` transposed, which the GEMMs read as is.
+/// With `turned`, the kernels are instead those of a convolution from `outChannels` to `channels`
+/// channels (transformed: `[16, channels, outChannels]`; untransformed: `[channels, outChannels,
+/// 3, 3]`), and this computes that convolution's input gradient: the image convolved with its
+/// kernels turned by 180 degrees, channels swapped. In the transformed domain the turn swaps rows
+/// and columns 0 and 3 of each 4x4 `G g G^T`, so plane `p` of the turned kernels is plane
+/// `swap03(p)` transposed, which the GEMMs read as is.
 public func winogradConvolution(_ image: UnsafePointer<Float>, channels: Int, tiling: WinogradTiling,
-                                weights u: UnsafePointer<Float>, outChannels: Int,
+                                weights: WinogradWeightSource, outChannels: Int,
                                 bias: UnsafePointer<Float>?, out: UnsafeMutablePointer<Float>,
                                 scratch: UnsafeMutablePointer<Float>, turned: Bool = false) {
+    winogradConvolution(image, channels: channels, tiling: tiling, weights: weights, outChannels: outChannels,
+                        bias: bias, out: out, scratch: scratch, turned: turned,
+                        blockRows: winogradBlockRows(rows: outChannels, depth: channels))
+}
+
+/// ``winogradConvolution(_:channels:tiling:weights:outChannels:bias:out:scratch:turned:)`` with
+/// untransformed weights transformed `blockRows` GEMM rows at a time (at most
+/// ``winogradBlockRows(rows:depth:)``, which the scratch holds).
+func winogradConvolution(_ image: UnsafePointer<Float>, channels: Int, tiling: WinogradTiling,
+                         weights: WinogradWeightSource, outChannels: Int,
+                         bias: UnsafePointer<Float>?, out: UnsafeMutablePointer<Float>,
+                         scratch: UnsafeMutablePointer<Float>, turned: Bool, blockRows: Int) {
     let tiles = tiling.count
     let v = scratch, m = scratch + 16 * channels * tiles
     winogradInput(image, channels: channels, tiling: tiling, into: v)
     @inline(__always) func swap03(_ i: Int) -> Int { i == 0 ? 3 : i == 3 ? 0 : i }
-    for p in 0..<16 {
-        let plane = turned ? swap03(p / 4) * 4 + swap03(p % 4) : p
-        sgemm(transA: turned ? .transposed : .none, m: outChannels, n: tiles, k: channels,
-              a: u + plane * outChannels * channels, lda: turned ? outChannels : channels,
-              b: v + p * channels * tiles, ldb: tiles, c: m + p * outChannels * tiles, ldc: tiles)
+    // Rows `rows` of the 16 products M[p] [outChannels x tiles] from the kernels' rows `rows`
+    // (`u`: 16 planes of `rows.count` x `channels`, or their transposes when turned).
+    func products(_ rows: Range<Int>, _ u: UnsafePointer<Float>, planeStride: Int, ld: Int) {
+        for p in 0..<16 {
+            let plane = turned ? swap03(p / 4) * 4 + swap03(p % 4) : p
+            sgemm(transA: turned ? .transposed : .none, m: rows.count, n: tiles, k: channels,
+                  a: u + plane * planeStride, lda: ld, b: v + p * channels * tiles, ldb: tiles,
+                  c: m + (p * outChannels + rows.lowerBound) * tiles, ldc: tiles)
+        }
+    }
+    switch weights {
+    case .transformed(let u):
+        products(0..<outChannels, u, planeStride: outChannels * channels, ld: turned ? outChannels : channels)
+    case .untransformed(let w):
+        let block = m + 16 * outChannels * tiles
+        for r0 in stride(from: 0, to: outChannels, by: blockRows) {
+            let rows = r0..<min(outChannels, r0 + blockRows)
+            if turned {
+                winogradWeights(w, outChannels: channels, inChannels: outChannels, outputs: 0..<channels,
+                                inputs: rows, into: block)
+                products(rows, block, planeStride: channels * rows.count, ld: rows.count)
+            } else {
+                winogradWeights(w, outChannels: outChannels, inChannels: channels, outputs: rows,
+                                inputs: 0..<channels, into: block)
+                products(rows, block, planeStride: rows.count * channels, ld: channels)
+            }
+        }
     }
     winogradOutput(m, outChannels: outChannels, tiling: tiling, bias: bias, out: out)
 }

@@ -30,8 +30,8 @@ extension Tensor {
                                strideH: stride, strideW: stride, padH: padding, padW: padding)
         let out = Tensor(uninitialized: [batch, outC, geo.outH, geo.outW])
         if let bias { precondition(bias.shape == [outC], "conv2d: bias \(bias.shape) for \(outC) output channels") }
-        if let kernels = Tensor.winogradKernels(for: geo, weight: weight, prepared: winograd) {
-            Tensor.convolveByWinograd(pointer, channels: geo.channels, kernels: kernels, outChannels: outC,
+        if let plan = Tensor.winogradPlan(for: geo, weight: weight, prepared: winograd) {
+            Tensor.convolveByWinograd(pointer, channels: geo.channels, plan: plan, weight: weight, outChannels: outC,
                                       bias: bias, into: out.pointer, batch: batch, geometry: geo)
         } else {
             convolveByColumns(out, weight: weight, bias: bias, geometry: geo)
@@ -43,34 +43,48 @@ extension Tensor {
     /// its kernels must be transformed for the call; a quarter of this with kept kernels.
     public static let winogradMinimumTiles = 64
 
-    /// The transformed kernels to convolve with by Winograd (the forward and, turned, the input
-    /// gradient), or nil for im2col.
-    static func winogradKernels(for geo: ConvGeometry, weight: Tensor, prepared: WinogradKernels?) -> Tensor? {
+    /// How a 3x3 convolution runs by Winograd (the forward and, turned, the input gradient).
+    enum WinogradPlan {
+        /// With the whole transform a layer's ``WinogradKernels`` keeps.
+        case kept(Tensor)
+        /// Transforming the weight block by block inside the call (``WinogradWeightSource/untransformed(_:)``).
+        case perCall
+    }
+
+    /// The Winograd plan for a convolution of `weight` over `geo`, or nil for im2col.
+    static func winogradPlan(for geo: ConvGeometry, weight: Tensor, prepared: WinogradKernels?) -> WinogradPlan? {
         guard WinogradTiling.applies(to: geo) else { return nil }
         let tiles = WinogradTiling(height: geo.outH, width: geo.outW).count
         if let prepared, prepared.belongs(to: weight), prepared.keepsTransforms, tiles >= winogradMinimumTiles / 4 {
-            return prepared.transformed()
+            return .kept(prepared.transformed())
         }
-        guard tiles >= winogradMinimumTiles else { return nil }
-        return WinogradKernels.transform(weight)
+        return tiles >= winogradMinimumTiles ? .perCall : nil
     }
 
     /// Convolves each of `batch` images of `channels` planes (the extents of `geo`, stride 1 and
-    /// padding 1) with Winograd `kernels` into `outChannels` planes each, images split over cores
-    /// as in im2col's path. Serves the forward and, `turned`, the input gradient.
-    static func convolveByWinograd(_ src: UnsafePointer<Float>, channels: Int, kernels: Tensor, outChannels: Int,
-                                   bias: Tensor?, into dst: UnsafeMutablePointer<Float>, batch: Int,
+    /// padding 1) by Winograd (`plan`, for the kernels of `weight`) into `outChannels` planes
+    /// each, images split over cores as in im2col's path. Serves the forward and, `turned`, the
+    /// input gradient.
+    static func convolveByWinograd(_ src: UnsafePointer<Float>, channels: Int, plan: WinogradPlan, weight: Tensor,
+                                   outChannels: Int, bias: Tensor?, into dst: UnsafeMutablePointer<Float>, batch: Int,
                                    geometry geo: ConvGeometry, turned: Bool = false) {
         let tiling = WinogradTiling(height: geo.outH, width: geo.outW), pixels = geo.outH * geo.outW
-        let u = kernels.pointer, b = bias?.pointer
+        let b = bias?.pointer
+        let source: WinogradWeightSource, untransformed: Bool
+        switch plan {
+        case .kept(let u): (source, untransformed) = (.transformed(u.pointer), false)
+        case .perCall: (source, untransformed) = (.untransformed(weight.pointer), true)
+        }
+        let count = tiling.scratchCount(channels: channels, outChannels: outChannels, untransformed: untransformed)
         forEachImage(batch, work: outChannels * pixels * channels * 9) { images in
-            let scratch = Tensor(uninitialized: [tiling.scratchCount(channels: channels, outChannels: outChannels)])
+            let scratch = Tensor(uninitialized: [count])
             for n in images {
-                winogradConvolution(src + n * channels * pixels, channels: channels, tiling: tiling, weights: u,
+                winogradConvolution(src + n * channels * pixels, channels: channels, tiling: tiling, weights: source,
                                     outChannels: outChannels, bias: b, out: dst + n * outChannels * pixels,
                                     scratch: scratch.pointer, turned: turned)
             }
         }
+        withExtendedLifetime((plan, weight)) {}
     }
 
     /// The im2col + GEMM forward of ``conv2d(weight:bias:stride:padding:winograd:)`` into `out`.
@@ -125,11 +139,11 @@ extension Tensor {
                 }
                 gw = t
             }
-            if let w, let kernels = Tensor.winogradKernels(for: geo, weight: w, prepared: winograd) {
+            if let w, let plan = Tensor.winogradPlan(for: geo, weight: w, prepared: winograd) {
                 // Stride 1, padding 1: the input gradient is the output gradient convolved with the
-                // turned kernels, by Winograd like the forward (from the forward's transform).
+                // turned kernels, by Winograd like the forward (from the forward's kernels).
                 let t = Tensor(uninitialized: inShape)
-                Tensor.convolveByWinograd(g.pointer, channels: outC, kernels: kernels, outChannels: geo.channels,
+                Tensor.convolveByWinograd(g.pointer, channels: outC, plan: plan, weight: w, outChannels: geo.channels,
                                           bias: nil, into: t.pointer, batch: batch, geometry: geo, turned: true)
                 gx = t
             } else if let w {

@@ -8,8 +8,9 @@ import Kernels
 /// A layer holds one and passes it to ``Tensor/conv2d(weight:bias:stride:padding:winograd:)``,
 /// so frozen weights are transformed once rather than per call (the weight must not change
 /// afterwards: a kept transform is never recomputed). Transforms larger than
-/// ``cacheLimit`` floats are not kept (each call transforms again; such layers are only run on
-/// images large enough for that to cost little). Safe to share between threads.
+/// ``cacheLimit`` floats are not kept: each call transforms blocks of the weight as its GEMMs
+/// need them (``WinogradWeightSource/untransformed(_:)``), and such layers only run by Winograd
+/// on images large enough for that to cost little. Safe to share between threads.
 public final class WinogradKernels: @unchecked Sendable {
     /// The `[O, C, 3, 3]` weight the transform is made from.
     public let weight: Tensor
