@@ -72,11 +72,11 @@ AVX512 static void add_weighted_rows(const float *p, const float *x, long ldx, l
     }
 }
 
-/* dst[j * ldd + c] += sum_r p[r * FLASH_KEYS + j] rows[r * d + c] for j < nk rounded up to a
-   multiple of 8 (dst must have those rows; p is zero past nk): the block's contribution to key
-   and value gradients (rows: the 8 query rows or their output gradients). Keys go 8 at a time,
-   so 24 independent sums take one multiply-add per query row each. */
-AVX512 static void add_transposed_products(const float *p, const float *rows, long nk, long d,
+/* dst[j * ldd + c] += sum_r p[r * FLASH_KEYS + j] rows[r * d + c], over r < nrows in order, for
+   j < nk rounded up to a multiple of 8 (dst must have those rows; p is zero past nk): the block's
+   contribution to key and value gradients (rows: query rows or their output gradients). Keys go
+   8 at a time, so 24 independent sums take one multiply-add per query row each. */
+AVX512 static void add_transposed_products(const float *p, const float *rows, long nrows, long nk, long d,
                                            float *dst, long ldd) {
     const long step = d <= 48 ? 48 : 32;
     for (long c0 = 0; c0 < d; c0 += step) {
@@ -90,7 +90,7 @@ AVX512 static void add_transposed_products(const float *p, const float *rows, lo
                 acc[j][1] = _mm512_maskz_loadu_ps(m1, out + 16);
                 acc[j][2] = _mm512_maskz_loadu_ps(m2, out + 32);
             }
-            for (int r = 0; r < FLASH_ROWS; r++) {
+            for (long r = 0; r < nrows; r++) {
                 const float *row = rows + r * d + c0, *pr = p + r * FLASH_KEYS + j0;
                 const __m512 x0 = _mm512_maskz_loadu_ps(m0, row), x1 = _mm512_maskz_loadu_ps(m1, row + 16);
                 const __m512 x2 = _mm512_maskz_loadu_ps(m2, row + 32);
@@ -159,7 +159,8 @@ AVX512 static void online_softmax(float *s, float *m, float *l, float *alpha) {
                                         _mm512_max_ps(_mm512_loadu_ps(row + 32), _mm512_loadu_ps(row + 48)));
         const float block_max = _mm512_reduce_max_ps(mx);
         const float top = block_max > m[r] ? block_max : m[r];
-        alpha[r] = m[r] == -INFINITY ? 0.0f : expf(m[r] - top);
+        /* e^0 is 1 exactly: most blocks after the first leave the maximum where it was. */
+        alpha[r] = m[r] == -INFINITY ? 0.0f : m[r] == top ? 1.0f : expf(m[r] - top);
         const __m512 shift = _mm512_set1_ps(top);
         __m512 sum = _mm512_setzero_ps();
         for (long j = 0; j < FLASH_KEYS; j += 16) {
@@ -235,26 +236,59 @@ AVX512 void membrane_flash_forward_avx512(const float *q, long ldq, const float 
 }
 
 /* Per 8-row block of the backward: the scaled queries, the output gradients, the query
-   gradient so far, and each row's log-sum-exp and rowsum(dout out). */
+   gradient so far (each block's rows right after the previous block's, for all FLASH_GROUP
+   blocks), and each row's log-sum-exp and rowsum(dout out). */
 typedef struct {
     float *qs, *go, *gq;
     float top[FLASH_ROWS], delta[FLASH_ROWS];
 } flash_rows;
 
+/* The probabilities p and score gradients ds (when `scores`) of one 8-row block against key
+   block j0, and the block's query gradient; returns the keys of the block any row sees (0: p
+   and ds are zero). */
+AVX512 static long block_gradients(flash_rows *br, const float *kt, const float *vt, const float *k, long ldkv,
+                                   long keys, long d, long first_query, long r0, long n, long j0, int scores,
+                                   int with_dq, float *p, float *ds) {
+    static const float ones[FLASH_ROWS] = {1, 1, 1, 1, 1, 1, 1, 1};
+    const long nk = masked_scores(br->qs, d, kt, keys, first_query, r0, n, j0, p);
+    if (nk == 0) {
+        for (long i = 0; i < FLASH_ROWS * FLASH_KEYS; i++) p[i] = ds[i] = 0;
+        return 0;
+    }
+    for (int r = 0; r < FLASH_ROWS; r++) {
+        const __m512 shift = _mm512_set1_ps(br->top[r]);
+        for (long j = 0; j < FLASH_KEYS; j += 16) {
+            float *x = p + r * FLASH_KEYS + j;
+            _mm512_storeu_ps(x, exp_nonpositive16(_mm512_sub_ps(_mm512_loadu_ps(x), shift)));
+        }
+    }
+    if (!scores) return nk;
+    /* dS = P (dO V^T - delta), zero wherever P is. */
+    block_products(br->go, d, vt + j0 * d, ds);
+    for (int r = 0; r < FLASH_ROWS; r++) {
+        const __m512 dr = _mm512_set1_ps(br->delta[r]);
+        for (long j = 0; j < FLASH_KEYS; j += 16) {
+            float *x = ds + r * FLASH_KEYS + j;
+            const __m512 pr = _mm512_loadu_ps(p + r * FLASH_KEYS + j);
+            _mm512_storeu_ps(x, _mm512_mul_ps(pr, _mm512_sub_ps(_mm512_loadu_ps(x), dr)));
+        }
+    }
+    if (with_dq) add_weighted_rows(ds, k + j0 * ldkv, ldkv, nk, d, ones, br->gq);
+    return nk;
+}
+
 AVX512 void membrane_flash_backward_avx512(const float *q, const float *k, const float *out, const float *dout,
                                            long ld, long ldkv, const float *kt, const float *vt, long queries,
                                            long keys, long d, float scale, long first_query, const float *lse,
                                            float *dq, float *dk, float *dv, float *scratch) {
-    const long block = FLASH_ROWS * d;
-    float *p = scratch, *ds = p + FLASH_ROWS * FLASH_KEYS, *rows_scratch = ds + FLASH_ROWS * FLASH_KEYS;
+    const long block = FLASH_ROWS * d, tile = FLASH_ROWS * FLASH_KEYS;
+    float *p = scratch, *ds = p + FLASH_GROUP * tile, *rows_scratch = ds + FLASH_GROUP * tile;
     const int scores = dq != 0 || dk != 0;
-    float ones[FLASH_ROWS];
-    for (int r = 0; r < FLASH_ROWS; r++) ones[r] = 1.0f;
     flash_rows br[FLASH_GROUP];
     for (long b = 0; b < FLASH_GROUP; b++) {
-        br[b].qs = rows_scratch + 3 * b * block;
-        br[b].go = br[b].qs + block;
-        br[b].gq = br[b].go + block;
+        br[b].qs = rows_scratch + b * block;
+        br[b].go = br[b].qs + FLASH_GROUP * block;
+        br[b].gq = br[b].go + FLASH_GROUP * block;
     }
     for (long g0 = 0; g0 < queries; g0 += FLASH_GROUP * FLASH_ROWS) {
         const long blocks = (queries - g0 + FLASH_ROWS - 1) / FLASH_ROWS < FLASH_GROUP
@@ -275,32 +309,19 @@ AVX512 void membrane_flash_backward_avx512(const float *q, const float *k, const
         const long last = g0 + blocks * FLASH_ROWS < queries ? g0 + blocks * FLASH_ROWS : queries;
         const long end = visible_keys(keys, first_query, last - 1);
         for (long j0 = 0; j0 < end; j0 += FLASH_KEYS) {
+            /* Every block's probabilities first; then the key and value gradients of the key block
+               take all the group's rows in one pass (rows in order, as block after block would). */
+            long nk = 0;
             for (long b = 0; b < blocks; b++) {
                 const long r0 = g0 + b * FLASH_ROWS;
-                const long nk = masked_scores(br[b].qs, d, kt, keys, first_query, r0, block_rows(queries, r0), j0, p);
-                if (nk == 0) continue;
-                for (int r = 0; r < FLASH_ROWS; r++) {
-                    const __m512 shift = _mm512_set1_ps(br[b].top[r]);
-                    for (long j = 0; j < FLASH_KEYS; j += 16) {
-                        float *x = p + r * FLASH_KEYS + j;
-                        _mm512_storeu_ps(x, exp_nonpositive16(_mm512_sub_ps(_mm512_loadu_ps(x), shift)));
-                    }
-                }
-                if (dv) add_transposed_products(p, br[b].go, nk, d, dv + j0 * ldkv, ldkv);
-                if (!scores) continue;
-                /* dS = P (dO V^T - delta), zero wherever P is. */
-                block_products(br[b].go, d, vt + j0 * d, ds);
-                for (int r = 0; r < FLASH_ROWS; r++) {
-                    const __m512 dr = _mm512_set1_ps(br[b].delta[r]);
-                    for (long j = 0; j < FLASH_KEYS; j += 16) {
-                        float *x = ds + r * FLASH_KEYS + j;
-                        const __m512 pr = _mm512_loadu_ps(p + r * FLASH_KEYS + j);
-                        _mm512_storeu_ps(x, _mm512_mul_ps(pr, _mm512_sub_ps(_mm512_loadu_ps(x), dr)));
-                    }
-                }
-                if (dq) add_weighted_rows(ds, k + j0 * ldkv, ldkv, nk, d, ones, br[b].gq);
-                if (dk) add_transposed_products(ds, br[b].qs, nk, d, dk + j0 * ldkv, ldkv);
+                const long seen = block_gradients(&br[b], kt, vt, k, ldkv, keys, d, first_query, r0,
+                                                  block_rows(queries, r0), j0, scores, dq != 0, p + b * tile,
+                                                  ds + b * tile);
+                if (seen > nk) nk = seen;
             }
+            if (nk == 0) continue;
+            if (dv) add_transposed_products(p, br[0].go, blocks * FLASH_ROWS, nk, d, dv + j0 * ldkv, ldkv);
+            if (dk) add_transposed_products(ds, br[0].qs, blocks * FLASH_ROWS, nk, d, dk + j0 * ldkv, ldkv);
         }
         if (dq)
             for (long b = 0; b < blocks; b++) {

@@ -77,7 +77,7 @@ func flashBackward(_ s: AttentionProblem, q: UnsafePointer<Float>, k: UnsafePoin
     let scores = dq != nil || dk != nil
     // Per worker: keys in blocks, values in blocks, keys in rows, key and value gradients (rows
     // up to the padded key count, which the kernel writes), scratch.
-    let scratch = 5 * head + 96 * d + 1024
+    let scratch = 5 * head + 96 * d + 4096
     runAttentionItems(s.batch * s.heads, scratch: scratch) { item, buffer in
         let h = item % s.heads, b = item / s.heads
         let rows = (b * s.queries) * w + h * d, keyRows = b * s.keys * w + h * d

@@ -52,6 +52,15 @@ func kernelBenchmarks(runs: Int) -> Double {
     }
     rows.append(Row(name: "self-attention forward + query gradient", seconds: tab,
                     flops: 4 * Double(t) * Double(t) * Double(d * heads) * 2.5))
+    // As in a UNet's backward: the query, key and value gradients (five products of the scores' size).
+    let kp = k.parameter(), vp = v.parameter()
+    let tall = medianSeconds(runs: max(1, runs / 2)) {
+        let o = Tensor.attention(query: qp, key: kp, value: vp, heads: heads)
+        for x in [qp, kp, vp] { x.zeroGrad() }
+        o.backward(go)
+    }
+    rows.append(Row(name: "  same, forward + all gradients", seconds: tall,
+                    flops: 4 * Double(t) * Double(t) * Double(d * heads) * 3.5))
 
     rows += smallHeadAttentionRows(runs: runs, using: &rng)
 

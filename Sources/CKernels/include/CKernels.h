@@ -100,8 +100,7 @@ void membrane_flash_forward_avx512(const float *q, long ldq, const float *kt, co
    (overwritten) and adds dk += scale dS^T Q and dv += P^T dout, where dS = P (dout V^T -
    rowsum(dout out)); any of dq, dk, dv may be NULL (vt is read only for dq or dk). dk and dv
    need rows up to `keys` rounded up to a multiple of 64 (the rows past `keys` receive zeros
-   added). `scratch`:
-   96 d + 1024 floats. */
+   added). `scratch`: 96 d + 4096 floats. */
 void membrane_flash_backward_avx512(const float *q, const float *k, const float *out, const float *dout,
                                     long ld, long ldkv, const float *kt, const float *vt, long queries,
                                     long keys, long d, float scale, long first_query, const float *lse,
