@@ -59,7 +59,7 @@ func kernelBenchmarks(runs: Int) -> Double {
         for x in [qp, kp, vp] { x.zeroGrad() }
         o.backward(go)
     }
-    rows.append(Row(name: "  same, forward + all gradients", seconds: tall,
+    rows.append(Row(name: "self-attention forward + all gradients", seconds: tall,
                     flops: 4 * Double(t) * Double(t) * Double(d * heads) * 3.5))
 
     rows += smallHeadAttentionRows(runs: runs, using: &rng)
