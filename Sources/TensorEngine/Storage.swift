@@ -25,18 +25,26 @@ public final class Storage: @unchecked Sendable {
 /// Reuses float buffers by exact size, so repeated forward and backward passes through the same
 /// network find their buffers again instead of going through malloc and page faults.
 ///
-/// Thread-safe. Holds at most ``limitBytes`` of idle buffers; past that, buffers are freed.
+/// Thread-safe. Holds at most ``limitBytes`` of idle buffers; past that, buffers are freed. Idle
+/// buffers do not lift the process's peak: when a new buffer of at least
+/// ``evictionMinimumBytes`` must be allocated and the live and idle bytes together would exceed
+/// the most bytes ever live at once, idle buffers are freed first (largest first), so the C heap
+/// can place the new buffer where they were.
 public final class BufferPool: @unchecked Sendable {
     /// The process-wide pool.
     public static let shared = BufferPool()
 
     private var free: [Int: [UnsafeMutablePointer<Float>]] = [:]
-    private var idleBytes = 0
+    /// Bytes of the idle buffers kept for reuse.
+    public private(set) var idleBytes = 0
     private let lock = NSLock()
     /// Upper bound on idle bytes kept for reuse: idle buffers count in the process's resident
     /// memory, so the bound is what a ShapesWorld-size pass reuses, not what an SD v1.5 one frees
     /// (a 4 GB bound added gigabytes to the peak of an SD v1.5 forward and backward).
     public var limitBytes = 512 << 20
+    /// Allocations from this size on free idle buffers that would lift the peak (smaller ones
+    /// leave the pool as it is, so small models' passes keep their buffers).
+    public var evictionMinimumBytes = 1 << 20
     /// Buffers handed out that were reused rather than allocated (for tests and benchmarks).
     public private(set) var reuseCount = 0
     /// Bytes of buffers handed out and not yet given back, and the most there have been.
@@ -54,7 +62,9 @@ public final class BufferPool: @unchecked Sendable {
             lock.unlock()
             return p
         }
+        let evicted = n * 4 >= evictionMinimumBytes ? evictIdle(above: peakLiveBytes - liveBytes) : []
         lock.unlock()
+        for p in evicted { Foundation.free(p) }
         var raw: UnsafeMutableRawPointer?
         guard posix_memalign(&raw, 64, n * MemoryLayout<Float>.stride) == 0, let raw else {
             fatalError("out of memory allocating \(n * 4) bytes")
@@ -74,6 +84,23 @@ public final class BufferPool: @unchecked Sendable {
             lock.unlock()
             Foundation.free(p)
         }
+    }
+
+    /// Takes idle buffers out of the pool, largest first, until at most `bytes` stay idle; the
+    /// caller frees them outside the lock.
+    private func evictIdle(above bytes: Int) -> [UnsafeMutablePointer<Float>] {
+        if idleBytes <= bytes { return [] }
+        var evicted: [UnsafeMutablePointer<Float>] = []
+        for size in free.keys.sorted(by: >) {
+            guard var list = free[size] else { continue }
+            while idleBytes > bytes, let p = list.popLast() {
+                evicted.append(p)
+                idleBytes -= size * 4
+            }
+            free[size] = list.isEmpty ? nil : list
+            if idleBytes <= bytes { break }
+        }
+        return evicted
     }
 
     /// Frees every idle buffer.

@@ -35,6 +35,31 @@ final class BufferPoolTests: XCTestCase {
         pool.drain()
     }
 
+    func testIdleBuffersNeverLiftThePeak() {
+        let pool = BufferPool()
+        pool.evictionMinimumBytes = 1000
+        let a = pool.take(1000), b = pool.take(1000)
+        pool.give(a, 1000)
+        pool.give(b, 1000)
+        XCTAssertEqual(pool.idleBytes, 8000)
+        // 1200 live bytes and 8000 idle would pass the peak of 8000: one idle buffer goes.
+        let c = pool.take(300)
+        XCTAssertEqual(pool.idleBytes, 4000)
+        XCTAssertEqual(pool.liveBytes + pool.idleBytes, 5200)
+        let d = pool.take(1000)
+        XCTAssertEqual(pool.reuseCount, 1, "the buffer kept is handed out again")
+        // A new peak: nothing idle is left to free, and nothing else changes.
+        let e = pool.take(2000)
+        XCTAssertEqual(pool.idleBytes, 0)
+        XCTAssertEqual(pool.peakLiveBytes, 13200)
+        for (p, n) in [(c, 300), (d, 1000), (e, 2000)] { pool.give(p, n) }
+        // Below the eviction size, an allocation leaves the idle buffers alone.
+        let f = pool.take(100)
+        XCTAssertEqual(pool.idleBytes, 13200)
+        pool.give(f, 100)
+        pool.drain()
+    }
+
     func testTheSharedPoolBoundStaysModest() {
         XCTAssertLessThanOrEqual(BufferPool.shared.limitBytes, 512 << 20)
     }
