@@ -249,6 +249,7 @@ typedef struct {
 AVX512 static long block_gradients(flash_rows *br, const float *kt, const float *vt, const float *k, long ldkv,
                                    long keys, long d, long first_query, long r0, long n, long j0, int scores,
                                    int with_dq, float *p, float *ds) {
+    _Static_assert(FLASH_ROWS == 8, "ones holds one 1 per row of a block");
     static const float ones[FLASH_ROWS] = {1, 1, 1, 1, 1, 1, 1, 1};
     const long nk = masked_scores(br->qs, d, kt, keys, first_query, r0, n, j0, p);
     if (nk == 0) {
